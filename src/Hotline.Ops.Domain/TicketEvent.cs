@@ -1,0 +1,64 @@
+namespace Hotline.Ops.Domain;
+
+/// <summary>The kinds of ticket event in the feed (public contract).</summary>
+public enum TicketEventType
+{
+    Received, Answered, Dispatched, Signed, ReturnRequested, ReturnApproved, ReturnRejected, Reassigned,
+    Extended, Replied, FollowedUp, ReworkOrdered, Supervised, Closed,
+}
+
+public enum FollowUpOutcome { Satisfied, BasicallySatisfied, Dissatisfied }
+
+/// <summary>
+/// One event of the feed as it arrives on the wire. Only <see cref="Id"/>, <see cref="Type"/>,
+/// <see cref="TicketId"/> and <see cref="At"/> are always required; the state machine checks the rest.
+/// </summary>
+public sealed record TicketEvent
+{
+    public string? Id { get; init; }
+    public string? Type { get; init; }
+    public string? TicketId { get; init; }
+    public DateTimeOffset? At { get; init; }
+    public string? Channel { get; init; }
+    public string? Category { get; init; }
+    public string? District { get; init; }
+    public string? Text { get; init; }
+    public string[]? Tags { get; init; }
+    /// <summary>consultation, help, suggestion, complaint or report (on received; default help).</summary>
+    public string? RequestType { get; init; }
+    public string? UnitId { get; init; }
+    public string? Urgency { get; init; }
+    public DateTimeOffset? Deadline { get; init; }
+    public string? Outcome { get; init; }
+    public string? Reason { get; init; }
+}
+
+public static class TicketEventTypes
+{
+    public static string Wire(TicketEventType t) => char.ToLowerInvariant(t.ToString()[0]) + t.ToString()[1..];
+
+    public static bool TryParse(string? s, out TicketEventType t)
+    {
+        t = default;
+        return s is { Length: > 0 } && char.IsLower(s[0]) && Enum.TryParse(char.ToUpperInvariant(s[0]) + s[1..], false, out t)
+            && Enum.IsDefined(t);
+    }
+
+    public static bool TryParseOutcome(string? s, out FollowUpOutcome o)
+    {
+        o = s switch { "satisfied" => FollowUpOutcome.Satisfied, "basicallySatisfied" => FollowUpOutcome.BasicallySatisfied, _ => FollowUpOutcome.Dissatisfied };
+        return s is "satisfied" or "basicallySatisfied" or "dissatisfied";
+    }
+
+    public static bool TryParseRequestType(string? s, out RequestType r)
+    {
+        r = RequestType.Help;
+        return s is null || (s.Length > 0 && char.IsLower(s[0]) && Enum.TryParse(char.ToUpperInvariant(s[0]) + s[1..], out r) && Enum.IsDefined(r));
+    }
+
+    public static bool TryParseUrgency(string? s, out Urgency u)
+    {
+        u = s == "urgent" ? Urgency.Urgent : Urgency.Normal;
+        return s is null or "normal" or "urgent";
+    }
+}
