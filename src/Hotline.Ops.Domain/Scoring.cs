@@ -12,6 +12,7 @@ public readonly record struct AssessmentCounts(
     /// <summary>Satisfied in the bulletin's sense (满意数): satisfied or basically satisfied.</summary>
     public int SatisfiedTotal => Satisfied + BasicallySatisfied;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsEmpty => this == default;
 
     public static AssessmentCounts operator +(AssessmentCounts a, AssessmentCounts b) => new(

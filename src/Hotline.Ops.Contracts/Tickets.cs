@@ -1,0 +1,21 @@
+using Hotline.Ops.Domain;
+
+namespace Hotline.Ops.Contracts;
+
+/// <summary>What happened to one event of the feed.</summary>
+public enum EventStatus { Accepted, Duplicate, Rejected }
+
+[GenerateSerializer, Immutable]
+public sealed record EventResult([property: Id(0)] string? Id, [property: Id(1)] EventStatus Status, [property: Id(2)] string? Reason = null)
+{
+    public static EventResult Rejected(string? id, string reason) => new(id, EventStatus.Rejected, reason);
+}
+
+/// <summary>One ticket (诉求/工单), keyed by its ticket number. Applies the feed's events in order, exactly once each.</summary>
+public interface ITicketGrain : IGrainWithStringKey
+{
+    Task<EventResult> Apply(TicketEvent e);
+
+    /// <summary>The ticket's state and history, or null for an unknown ticket.</summary>
+    Task<TicketState?> Get();
+}

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Hotline.Ops.Contracts;
+using Hotline.Ops.Domain;
+
+namespace Hotline.Ops.Host.Api;
+
+/// <summary>The answer to a batch: counts, and one result per event in the order they came.</summary>
+public sealed record EventBatchResult(int Accepted, int Duplicates, int Rejected, IReadOnlyList<EventResult> Results);
+
+public static class EventsApi
+{
+    public const int MaxBatch = 10_000;
+
+    public static void MapEventsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/events", async (HttpRequest request, EventIngest ingest, CancellationToken ct) =>
+        {
+            var parsed = await EventParsing.ReadAsync(request, ct);
+            if (parsed.Problem is { } problem) return Problems.BadRequest(problem);
+            return Results.Ok(await ingest.ApplyAsync(parsed.Events!, ct));
+        })
+        .Accepts<TicketEvent[]>("application/json", "application/x-ndjson")
+        .Produces<EventBatchResult>()
+        .ProducesProblem(400)
+        .WithSummary("Feed ticket events; each is accepted, duplicate or rejected with a reason.");
+    }
+}
+
+/// <summary>Applies a batch: events of one ticket in their order, different tickets concurrently.</summary>
+public sealed class EventIngest(IGrainFactory grains)
+{
+    public async Task<EventBatchResult> ApplyAsync(IReadOnlyList<ParsedEvent> events, CancellationToken ct)
+    {
+        var results = new EventResult[events.Count];
+        var byTicket = new Dictionary<string, List<int>>();
+        for (var i = 0; i < events.Count; i++)
+        {
+            var p = events[i];
+            if (p.Error is { } err) { results[i] = EventResult.Rejected(p.Id, err); continue; }
+            if (WorkOrderMachine.ValidateEnvelope(p.Event!) is { } bad) { results[i] = EventResult.Rejected(p.Id, bad); continue; }
+            var key = p.Event!.TicketId!;
+            if (!byTicket.TryGetValue(key, out var list)) byTicket[key] = list = [];
+            list.Add(i);
+        }
+        await Task.WhenAll(byTicket.Select(async kv =>
+        {
+            var grain = grains.GetGrain<ITicketGrain>(kv.Key);
+            foreach (var i in kv.Value) results[i] = await grain.Apply(events[i].Event!);
+        }));
+        return new EventBatchResult(
+            results.Count(r => r.Status == EventStatus.Accepted),
+            results.Count(r => r.Status == EventStatus.Duplicate),
+            results.Count(r => r.Status == EventStatus.Rejected),
+            results);
+    }
+}
+
+/// <summary>One element of a batch: the event, or why it could not be read as one.</summary>
+public sealed record ParsedEvent(string? Id, TicketEvent? Event, string? Error);
+
+public static class EventParsing
+{
+    public sealed record Parsed(IReadOnlyList<ParsedEvent>? Events, string? Problem);
+
+    /// <summary>
+    /// A body that is not JSON (or NDJSON) at all is a 400 and nothing is applied. A well-formed element that is not a
+    /// valid event (wrong field type, a time without offset) is rejected on its own, like any other bad event.
+    /// </summary>
+    public static async Task<Parsed> ReadAsync(HttpRequest request, CancellationToken ct)
+    {
+        var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        List<JsonElement> elements = [];
+        try
+        {
+            if (mediaType is "application/x-ndjson" or "application/jsonl" or "application/jsonlines")
+            {
+                using var reader = new StreamReader(request.Body);
+                var lineNo = 0;
+                while (await reader.ReadLineAsync(ct) is { } line)
+                {
+                    lineNo++;
+                    if (string.IsNullOrWhiteSpace(line)) continue;
+                    try { elements.Add(JsonDocument.Parse(line).RootElement); }
+                    catch (JsonException ex) { return new(null, $"NDJSON line {lineNo} is not valid JSON: {ex.Message}"); }
+                }
+            }
+            else if (mediaType is "application/json" or null or "text/json")
+            {
+                using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+                if (doc.RootElement.ValueKind != JsonValueKind.Array) return new(null, "the body must be a JSON array of events (or application/x-ndjson, one event a line)");
+                elements.AddRange(doc.RootElement.EnumerateArray().Select(e => e.Clone()));
+            }
+            else return new(null, $"unsupported content type '{request.ContentType}': use application/json or application/x-ndjson");
+        }
+        catch (JsonException ex)
+        {
+            return new(null, $"the body is not valid JSON: {ex.Message}");
+        }
+        if (elements.Count > EventsApi.MaxBatch) return new(null, $"a batch holds at most {EventsApi.MaxBatch} events; this one has {elements.Count}");
+        return new(elements.Select(Read).ToList(), null);
+    }
+
+    private static ParsedEvent Read(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.Object) return new(null, null, "an event must be a JSON object");
+        var id = e.TryGetProperty("id", out var idEl) && idEl.ValueKind == JsonValueKind.String ? idEl.GetString() : null;
+        foreach (var timeField in new[] { "at", "deadline" })
+        {
+            if (e.TryGetProperty(timeField, out var t) && t.ValueKind != JsonValueKind.Null && !HasOffset(t))
+                return new(id, null, $"'{timeField}' must be an ISO-8601 time with an offset (e.g. 2024-02-08T09:30:00+08:00)");
+        }
+        try
+        {
+            return new(id, e.Deserialize<TicketEvent>(HotlineSerialization.Json), null);
+        }
+        catch (JsonException ex)
+        {
+            return new(id, null, $"invalid event: {ex.Message}");
+        }
+    }
+
+    private static bool HasOffset(JsonElement t)
+    {
+        if (t.ValueKind != JsonValueKind.String) return false;
+        var s = t.GetString()!;
+        return s.Length > 10 && DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _)
+            && (s.EndsWith('Z') || s.EndsWith('z') || s.LastIndexOfAny(['+', '-']) > 10);
+    }
+}

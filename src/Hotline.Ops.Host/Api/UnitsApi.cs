@@ -1,0 +1,41 @@
+using Hotline.Ops.Contracts;
+using Hotline.Ops.Domain;
+
+namespace Hotline.Ops.Host.Api;
+
+public sealed record UnitBody(string? Name, string? Kind, string? MailboxKind);
+
+public static class UnitsApi
+{
+    public static void MapUnitsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/units", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<IUnitRegistryGrain>(0).List()))
+            .WithSummary("The responsible units.");
+
+        app.MapPut("/api/units/{id}", async (string id, UnitBody body, IGrainFactory grains) =>
+        {
+            if (!UnitKinds.IsValidId(id)) return Problems.BadRequest("a unit id is 2–64 lower-case letters, digits and hyphens");
+            if (string.IsNullOrWhiteSpace(body.Name)) return Problems.BadRequest("missing field 'name'");
+            if (!UnitKinds.TryParse(body.Kind, out var kind)) return Problems.BadRequest("'kind' must be county, agency or enterprise");
+            UnitKind? mailboxKind = null;
+            if (body.MailboxKind is not null)
+            {
+                if (!UnitKinds.TryParse(body.MailboxKind, out var mk)) return Problems.BadRequest("'mailboxKind' must be county, agency or enterprise");
+                mailboxKind = mk;
+            }
+            var profile = new UnitProfile(id, body.Name.Trim(), kind, mailboxKind);
+            await grains.GetGrain<IUnitRegistryGrain>(0).Upsert(profile);
+            return Results.Ok(profile);
+        }).WithSummary("Registers or edits a responsible unit.");
+
+        app.MapGet("/api/units/{id}/scorecard", async (string id, string? month, IGrainFactory grains, TimeProvider clock) =>
+        {
+            month ??= CityTime.MonthOf(clock.GetUtcNow());
+            if (!CityTime.TryParseMonth(month, out _)) return Problems.BadRequest($"'{month}' is not a month (YYYY-MM)");
+            if (!UnitKinds.IsValidId(id)) return Problems.NotFound($"unit '{id}' does not exist");
+            var unit = grains.GetGrain<IUnitGrain>(id);
+            if (await unit.GetProfile() is null) return Problems.NotFound($"unit '{id}' does not exist");
+            return Results.Ok(await unit.GetScorecard(month));
+        }).WithSummary("A unit's live metrics, composite score and grade for a month.");
+    }
+}

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Hotline.Ops.Host;
+
+/// <summary>The host's command-line options (public contract), with their configuration keys.</summary>
+public sealed record ServerOptions
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    public string DataDir { get; init; } = "./data";
+    public string? Postgres { get; init; }
+    public int SiloPort { get; init; } = 11111;
+    public int GatewayPort { get; init; } = 30000;
+    /// <summary>"wall" (default) or "event": the clock is the latest accepted event time.</summary>
+    public string Clock { get; init; } = "wall";
+    public bool Demo { get; init; }
+    public double DemoSpeed { get; init; } = 600;
+
+    /// <summary>Command-line switches mapped onto configuration keys; flags without a value are given "true".</summary>
+    public static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--data-dir"] = "Hotline:DataDir",
+        ["--postgres"] = "Hotline:Postgres",
+        ["--silo-port"] = "Hotline:SiloPort",
+        ["--gateway-port"] = "Hotline:GatewayPort",
+        ["--clock"] = "Hotline:Clock",
+        ["--demo"] = "Hotline:Demo",
+        ["--demo-speed"] = "Hotline:DemoSpeed",
+    };
+
+    private static readonly HashSet<string> Flags = ["--demo"];
+
+    /// <summary>Rewrites bare flags ("--demo") as "--demo=true" and rejects unknown options.</summary>
+    public static string[] Normalise(string[] args)
+    {
+        var known = Switches.Keys.Concat(["--urls", "--environment", "--contentRoot"]).ToHashSet();
+        var result = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            var name = a.Split('=', 2)[0];
+            if (!a.StartsWith("--", StringComparison.Ordinal) || !known.Contains(name))
+                throw new ArgumentException($"unknown option '{a}'. Options: {string.Join(", ", known.Order())}");
+            if (Flags.Contains(a) && (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))) result.Add(a + "=true");
+            else
+            {
+                result.Add(a);
+                if (!a.Contains('=') && i + 1 < args.Length) result.Add(args[++i]);
+                else if (!a.Contains('=')) throw new ArgumentException($"option '{a}' needs a value");
+            }
+        }
+        return [.. result];
+    }
+
+    public static ServerOptions From(IConfiguration config)
+    {
+        var s = config.GetSection("Hotline");
+        var o = new ServerOptions
+        {
+            DataDir = s["DataDir"] ?? "./data",
+            Postgres = s["Postgres"] is { Length: > 0 } pg ? pg : config["HOTLINE_POSTGRES"] is { Length: > 0 } env ? env : null,
+            SiloPort = Int(s, "SiloPort", 11111),
+            GatewayPort = Int(s, "GatewayPort", 30000),
+            Clock = s["Clock"] ?? "wall",
+            Demo = bool.TryParse(s["Demo"], out var demo) && demo,
+            DemoSpeed = double.TryParse(s["DemoSpeed"], System.Globalization.CultureInfo.InvariantCulture, out var sp) ? sp : 600,
+        };
+        if (o.Clock is not ("wall" or "event")) throw new ArgumentException($"--clock must be 'wall' or 'event', not '{o.Clock}'");
+        return o;
+    }
+
+    private static int Int(IConfigurationSection s, string key, int fallback)
+    {
+        if (s[key] is not { } v) return fallback;
+        return int.TryParse(v, out var n) && n is > 0 and < 65536 ? n : throw new ArgumentException($"{key} must be a port number (1–65535), not '{v}'");
+    }
+}
