@@ -15,6 +15,7 @@ public sealed record BulletinRow(
 /// Reads and writes the reference CSV format (../shared/reference/yueyang-2024-02-unit-scores.csv). Counts in a
 /// row map onto <see cref="AssessmentCounts"/>: on the hotline, dissatisfied = followup_dissatisfied and the rest of
 /// derived_followups are satisfied; on the mailbox, satisfied = followup_satisfied and the rest are dissatisfied.
+/// An empty derived_followups (not recoverable from a 0 % rate) means one follow-up per handled order.
 /// </summary>
 public static class BulletinCsv
 {
@@ -64,7 +65,10 @@ public static class BulletinCsv
             if (!UnitKinds.TryParse(Get("unit_kind"), out var kind)) throw new FormatException($"Line {lineNo}: unit_kind '{Get("unit_kind")}' is not county, agency or enterprise");
             var unit = Get("unit");
             if (unit.Length == 0) throw new FormatException($"Line {lineNo}: unit is empty");
-            int due = Int("due"), handled = Int("handled"), onTime = Int("on_time"), rework = Int("rework"), followUps = Int("derived_followups");
+            int due = Int("due"), handled = Int("handled"), onTime = Int("on_time"), rework = Int("rework");
+            // The bulletin prints no follow-up count; where the count ÷ rate cannot recover it (0 dissatisfied at 0 %),
+            // take one follow-up per handled order.
+            var followUps = Get("derived_followups").Length == 0 ? handled : Int("derived_followups");
             if (handled > due) throw new FormatException($"Line {lineNo} ({unit}): handled {handled} > due {due}");
             if (onTime > handled) throw new FormatException($"Line {lineNo} ({unit}): on_time {onTime} > handled {handled}");
             AssessmentCounts counts;
