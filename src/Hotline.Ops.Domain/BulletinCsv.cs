@@ -37,19 +37,22 @@ public static class BulletinCsv
     /// <summary>Parses a table; any defect throws a <see cref="FormatException"/> naming the line.</summary>
     public static IReadOnlyList<BulletinRow> Parse(string text)
     {
-        var lines = Csv.DataLines(text);
+        // Same filter as Csv.DataLines, but keeping each line's number in the file for the error messages.
+        var lines = text.Split('\n').Select((l, i) => (No: i + 1, Text: l.TrimEnd('\r')))
+            .Where(l => l.Text.Length > 0 && !l.Text.StartsWith('#')).ToList();
         if (lines.Count == 0) throw new FormatException("The file is empty: expected a header line with columns " + Header);
-        var header = Csv.Split(lines[0]).Select(h => h.Trim()).ToArray();
+        var header = Csv.Split(lines[0].Text).Select(h => h.Trim()).ToArray();
         var missing = new[] { "channel", "unit_kind", "unit", "due", "handled", "on_time", "rework", "followup_dissatisfied", "followup_satisfied", "derived_followups" }
             .Where(c => !header.Contains(c)).ToList();
-        if (missing.Count > 0) throw new FormatException($"Line 1: missing column(s): {string.Join(", ", missing)}");
+        if (missing.Count > 0) throw new FormatException($"Line {lines[0].No}: missing column(s): {string.Join(", ", missing)}");
+        if (header.GroupBy(h => h).FirstOrDefault(g => g.Count() > 1) is { } dup) throw new FormatException($"Line {lines[0].No}: column '{dup.Key}' appears more than once");
         var ix = header.Select((h, i) => (h, i)).ToDictionary(p => p.h, p => p.i);
 
         var rows = new List<BulletinRow>();
         for (var n = 1; n < lines.Count; n++)
         {
-            var f = Csv.Split(lines[n]);
-            var lineNo = n + 1;
+            var f = Csv.Split(lines[n].Text);
+            var lineNo = lines[n].No;
             string Get(string col) => ix.TryGetValue(col, out var i) && i < f.Length ? f[i].Trim() : "";
             int Int(string col, bool required = true)
             {

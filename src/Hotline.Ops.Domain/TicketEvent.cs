@@ -37,12 +37,9 @@ public static class TicketEventTypes
 {
     public static string Wire(TicketEventType t) => char.ToLowerInvariant(t.ToString()[0]) + t.ToString()[1..];
 
-    public static bool TryParse(string? s, out TicketEventType t)
-    {
-        t = default;
-        return s is { Length: > 0 } && char.IsLower(s[0]) && Enum.TryParse(char.ToUpperInvariant(s[0]) + s[1..], false, out t)
-            && Enum.IsDefined(t);
-    }
+    // Exact wire names only: Enum.TryParse would also take "received,Answered" (a flags-style list, read as
+    // Received|Answered = Answered) and names with surrounding blanks.
+    public static bool TryParse(string? s, out TicketEventType t) => TryParseWire(s, Wire, out t);
 
     public static bool TryParseOutcome(string? s, out FollowUpOutcome o)
     {
@@ -53,7 +50,15 @@ public static class TicketEventTypes
     public static bool TryParseRequestType(string? s, out RequestType r)
     {
         r = RequestType.Help;
-        return s is null || (s.Length > 0 && char.IsLower(s[0]) && Enum.TryParse(char.ToUpperInvariant(s[0]) + s[1..], out r) && Enum.IsDefined(r));
+        return s is null || TryParseWire(s, v => char.ToLowerInvariant(v.ToString()[0]) + v.ToString()[1..], out r);
+    }
+
+    private static bool TryParseWire<T>(string? s, Func<T, string> wire, out T value) where T : struct, Enum
+    {
+        foreach (var v in Enum.GetValues<T>())
+            if (string.Equals(wire(v), s, StringComparison.Ordinal)) { value = v; return true; }
+        value = default;
+        return false;
     }
 
     public static bool TryParseUrgency(string? s, out Urgency u)

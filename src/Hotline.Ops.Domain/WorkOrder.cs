@@ -58,7 +58,7 @@ public sealed record TicketState
     public int Dissatisfied { get; init; }
     public int ReturnRequests { get; init; }
     public int LateReturnRequests { get; init; }
-    /// <summary>Under supervision (督办) until closed.</summary>
+    /// <summary>Under supervision (督办) until closed or answered.</summary>
     public bool Supervised { get; init; }
     public int Supervisions { get; init; }
     public DateTimeOffset? ClosedAt { get; init; }
@@ -124,7 +124,7 @@ public static class WorkOrderMachine
 
         var r = type switch
         {
-            TicketEventType.Answered => Require(s, type, TicketStatus.Received) ?? Ok(s with { Status = TicketStatus.Answered, ClosedAt = at }),
+            TicketEventType.Answered => Require(s, type, TicketStatus.Received) ?? Ok(s with { Status = TicketStatus.Answered, ClosedAt = at, Supervised = false }),
             TicketEventType.Dispatched => Require(s, type, TicketStatus.Received) ?? Dispatch(s, e, at, rules, isReassignment: false),
             TicketEventType.Reassigned => Require(s, type, TicketStatus.Dispatched, TicketStatus.Signed, TicketStatus.Returned) ?? Dispatch(s, e, at, rules, isReassignment: true),
             TicketEventType.Signed => Require(s, type, TicketStatus.Dispatched) ?? Ok(s with { Status = TicketStatus.Signed, SignedAt = at }),

@@ -8,7 +8,8 @@ public sealed record OrderContribution(string UnitId, AssessmentChannel Channel,
 /// is always the sum over its orders and can be recomputed from the tickets at any time:
 /// <list type="bullet">
 /// <item>An order counts for the unit that holds it now, in the month in which its (current) deadline falls
-/// (到期应办): an order dispatched on 25 January with a deadline on 8 February is due in February; one dispatched on
+/// (到期应办): an order dispatched on 25 January 2024 with a deadline on 7 February (10 working days, counting the
+/// 4 February make-up Sunday) is due in February; one dispatched on
 /// 27 February with a deadline in March is due in March. An extension can move an order to the next month.
 /// A returned order awaiting reassignment counts for nobody; the unit it is reassigned to takes it over.</item>
 /// <item>Handled (办理) when its first reply came by the end of that month; on time (按期) when it came by the deadline.</item>
