@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Orleans.Storage;
@@ -11,7 +12,7 @@ namespace Hotline.Ops.Host.Storage;
 /// </summary>
 public sealed class SystemTextJsonGrainStorageSerializer : IGrainStorageSerializer
 {
-    /// <summary>Web defaults (camelCase, case-insensitive read) with enums written as strings.</summary>
+    /// <summary>Web defaults (camelCase properties, case-insensitive read) with enums written as strings.</summary>
     public static JsonSerializerOptions DefaultOptions { get; } = CreateOptions();
 
     private readonly JsonSerializerOptions _options;
@@ -26,7 +27,7 @@ public sealed class SystemTextJsonGrainStorageSerializer : IGrainStorageSerializ
         _options = options;
     }
 
-    public BinaryData Serialize<T>(T input) =>
+    public BinaryData Serialize<T>(T? input) =>
         new(JsonSerializer.SerializeToUtf8Bytes(input, _options));
 
     public T Deserialize<T>(BinaryData input) =>
@@ -34,8 +35,13 @@ public sealed class SystemTextJsonGrainStorageSerializer : IGrainStorageSerializ
 
     private static JsonSerializerOptions CreateOptions()
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            // Keep Chinese text readable in the stored rows; the JSON never reaches a browser from here.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        // Enum values keep their declared names ("Signed"): stable and greppable; reading ignores case.
+        options.Converters.Add(new JsonStringEnumConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
