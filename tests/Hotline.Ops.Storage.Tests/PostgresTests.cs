@@ -1,5 +1,7 @@
 using Hotline.Ops.Host.Storage;
-using Npgsql;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
 
 namespace Hotline.Ops.Storage.Tests;
 
@@ -59,12 +61,50 @@ public sealed class PostgresSiloTests
 
             // Grains spread over both silos still persist through the shared table.
             await StorageConformance.RoundTripThroughDeactivationAsync(second);
+
+            // An external client finds the gateways through GatewaysQueryKey.
+            using (var client = await StartClientAsync(clusterId, db.ConnectionString))
+            {
+                var viaClient = client.Services.GetRequiredService<IClusterClient>().GetGrain<IDocumentGrain>("via-client");
+                await viaClient.SetSample("via-client");
+                Assert.Equal("via-client", (await viaClient.GetDocumentAsync())?.Ticket.TicketId);
+                await client.StopAsync();
+            }
+
+            // A stopped silo is marked dead (UpdateMembershipKey); the defunct-entry cleanup removes it
+            // but never an active silo, even one whose last heartbeat is before the cutoff.
+            await TestSilo.StopAsync(second);
+            await WaitForAsync(async () => (long)(await db.ScalarAsync(
+                "SELECT count(*) FROM OrleansMembershipTable WHERE DeploymentId = @c AND Status = 6", ("c", clusterId)))! == 1,
+                "the stopped silo marked dead");
+            var membership = first.Services.GetRequiredService<IMembershipTable>();
+            await membership.CleanupDefunctSiloEntriesAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+            Assert.Equal(1L, await db.ScalarAsync(
+                "SELECT count(*) FROM OrleansMembershipTable WHERE DeploymentId = @c AND Status = 3", ("c", clusterId)));
+            Assert.Equal(1L, await db.ScalarAsync(
+                "SELECT count(*) FROM OrleansMembershipTable WHERE DeploymentId = @c", ("c", clusterId)));
         }
         finally
         {
             await TestSilo.StopAsync(second);
             await TestSilo.StopAsync(first);
         }
+    }
+
+    private static async Task<IHost> StartClientAsync(string clusterId, string connectionString)
+    {
+        var client = new HostBuilder()
+            .UseOrleansClient(c => c
+                .Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = clusterId;
+                    o.ServiceId = TestSilo.ServiceId;
+                })
+                .UseHotlinePostgres(connectionString))
+            .Build();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await client.StartAsync(timeout.Token);
+        return client;
     }
 
     [Fact]

@@ -11,6 +11,10 @@ namespace Hotline.Ops.Storage.Tests;
 /// <summary>An in-process silo on its own ports (a plain generic host, as the real host runs it).</summary>
 public static class TestSilo
 {
+    public const string ServiceId = "hotline-tests";
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<IHost, byte> StoppedHosts = new();
+
     public static async Task<IHost> StartAsync(string clusterId, Action<ISiloBuilder> configure)
     {
         var host = new HostBuilder()
@@ -19,7 +23,7 @@ public static class TestSilo
                 silo.Configure<ClusterOptions>(o =>
                 {
                     o.ClusterId = clusterId;
-                    o.ServiceId = "hotline-tests";
+                    o.ServiceId = ServiceId;
                 });
                 silo.ConfigureEndpoints(IPAddress.Loopback, FreePort(), FreePort());
                 configure(silo);
@@ -30,8 +34,13 @@ public static class TestSilo
         return host;
     }
 
+    /// <summary>Stops and disposes; a second call on the same host is a no-op.</summary>
     public static async Task StopAsync(IHost host)
     {
+        if (!StoppedHosts.TryAdd(host, 0))
+        {
+            return;
+        }
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await host.StopAsync(timeout.Token);
         host.Dispose();

@@ -65,3 +65,20 @@ public static class OrleansStorageSetup
         builder.AddAdoNetGrainStorageAsDefault(Configure);
     }
 }
+
+public static class OrleansClientStorageSetup
+{
+    /// <summary>
+    /// For an external client (not a silo) of a PostgreSQL-clustered deployment: gateways are found
+    /// through the membership table. ClusterOptions must match the silos'.
+    /// </summary>
+    public static IClientBuilder UseHotlinePostgres(this IClientBuilder builder, string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return builder.UseAdoNetClustering(o =>
+        {
+            o.Invariant = HotlineStorage.PostgresInvariant;
+            o.ConnectionString = connectionString;
+        });
+    }
+}
