@@ -132,6 +132,10 @@ public sealed class PostgresSiloTests
             "SELECT PayloadBinary FROM OrleansStorage WHERE convert_from(PayloadBinary, 'UTF8') LIKE '%' || @id || '%'",
             ("id", id)))!);
         Assert.Contains("\"channel\":\"WeChat\"", json);
+        // Orleans passes the state NAME as the "grain type" and only the key as the grain id: two grain
+        // types sharing a key and a state name would share a row, so state names must be unique per grain type.
+        Assert.Equal("x", await db.ScalarAsync(
+            "SELECT GrainTypeString FROM OrleansStorage WHERE convert_from(PayloadBinary, 'UTF8') LIKE '%' || @id || '%'", ("id", id)));
 
         var next = await TestSilo.StartAsync(TestSilo.NewClusterId(), s => s.UseHotlinePostgres(db.ConnectionString));
         try
