@@ -89,6 +89,14 @@ public sealed class SqliteTests : IDisposable
         Assert.DoesNotContain('\n', cannotOpen.Message);
     }
 
+    [Fact]
+    public void Registering_the_sqlite_invariant_is_idempotent()
+    {
+        SchemaInstaller.RegisterSqliteInvariant();
+        SchemaInstaller.RegisterSqliteInvariant();
+        Assert.Same(SqliteFactory.Instance, System.Data.Common.DbProviderFactories.GetFactory(HotlineStorage.SqliteInvariant));
+    }
+
     private static Task<Microsoft.Extensions.Hosting.IHost> StartSqliteSiloAsync(string connectionString)
     {
         var siloPort = TestSilo.FreePort();
