@@ -22,6 +22,10 @@ public static class HotlineServer
 
         var dataDir = Path.GetFullPath(options.DataDir);
         Directory.CreateDirectory(dataDir);
+        // The schema is ours and applied (idempotently) before the silo reads a single query from it.
+        string? sqlite = null;
+        if (options.Postgres is { } postgres) SchemaInstaller.ApplyPostgresAsync(postgres, CancellationToken.None).GetAwaiter().GetResult();
+        else SchemaInstaller.ApplySqliteAsync(sqlite = SchemaInstaller.SqliteConnectionString(dataDir), CancellationToken.None).GetAwaiter().GetResult();
         builder.Services.AddSingleton(options);
         if (options.Clock == "event")
         {
@@ -52,7 +56,7 @@ public static class HotlineServer
             else
             {
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
-                silo.UseHotlineSqlite(Path.Combine(dataDir, "hotline.db"));
+                silo.UseHotlineSqlite(sqlite!);
             }
         });
 
