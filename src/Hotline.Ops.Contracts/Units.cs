@@ -18,7 +18,11 @@ public interface IUnitMonthGrain : IGrainWithStringKey
 {
     /// <summary>Sets the ticket's contribution (null: it no longer counts here). Older versions are ignored.</summary>
     Task Report(string ticketId, int version, OrderContribution? contribution);
-    Task<UnitMonthCounts> GetCounts();
+    Task<UnitMonthSummary> GetSummary();
+    /// <summary>Open orders, the most urgent first (nearest deadline), at most <paramref name="max"/>.</summary>
+    Task<IReadOnlyList<AtRiskOrder>> GetAtRisk(int max);
+    /// <summary>Activates the ledger so its deadline scan runs (after a restart).</summary>
+    Task Wake();
 }
 
 /// <summary>The registry of responsible units (one per city).</summary>
@@ -35,13 +39,16 @@ public static class UnitKeys
     public static string Month(string unitId, string month) => unitId + "/" + month;
 }
 
+/// <summary>An open order on a unit's scorecard: how close it is to its deadline.</summary>
 [GenerateSerializer, Immutable]
-public sealed record UnitMonthCounts(
-    [property: Id(0)] string UnitId,
-    [property: Id(1)] string Month,
-    [property: Id(2)] AssessmentCounts Hotline,
-    [property: Id(3)] AssessmentCounts Mailbox,
-    [property: Id(4)] int OpenOrders);
+public sealed record AtRiskOrder(
+    [property: Id(0)] string TicketId,
+    [property: Id(1)] AssessmentChannel Channel,
+    [property: Id(2)] DateTimeOffset DispatchedAt,
+    [property: Id(3)] DateTimeOffset Deadline,
+    [property: Id(4)] WarningKind? Warning,
+    [property: Id(5)] bool Supervised,
+    [property: Id(6)] int ReturnRequests);
 
 /// <summary>One table's live assessment on a unit's scorecard.</summary>
 [GenerateSerializer, Immutable]
@@ -51,10 +58,8 @@ public sealed record ChannelScore(
     [property: Id(2)] ScoreComponents? Components,
     [property: Id(3)] decimal? Score,
     [property: Id(4)] Grade? Grade,
-    [property: Id(5)] decimal? RatePct)
-{
-    public static ChannelScore From(Assessment a) => new(a.Channel, a.Counts, a.Components, a.Score, a.Grade, a.RatePct);
-}
+    [property: Id(5)] decimal? RatePct,
+    [property: Id(6)] GradeForecast? Forecast);
 
 [GenerateSerializer, Immutable]
 public sealed record Scorecard(
@@ -62,4 +67,22 @@ public sealed record Scorecard(
     [property: Id(1)] string Month,
     [property: Id(2)] ChannelScore Hotline,
     [property: Id(3)] ChannelScore Mailbox,
-    [property: Id(4)] int OpenOrders);
+    [property: Id(4)] int Open,
+    [property: Id(5)] int DueToday,
+    [property: Id(6)] int Overdue,
+    [property: Id(7)] int Supervised,
+    [property: Id(8)] int MissedDeadline,
+    [property: Id(9)] IReadOnlyList<AtRiskOrder> AtRisk)
+{
+    public static Scorecard Build(UnitProfile unit, UnitMonthSummary s, IReadOnlyList<AtRiskOrder> atRisk, GradeBounds bounds)
+    {
+        ChannelScore Channel(AssessmentChannel c, AssessmentCounts n, int open)
+        {
+            var a = Scoring.Assess(c, n, bounds);
+            return new ChannelScore(c, n, a.Components, a.Score, a.Grade, a.RatePct, Forecasts.Expected(c, n, open, bounds));
+        }
+        return new Scorecard(unit, s.Month,
+            Channel(AssessmentChannel.Hotline, s.Hotline, s.OpenHotline), Channel(AssessmentChannel.Mailbox, s.Mailbox, s.Open - s.OpenHotline),
+            s.Open, s.DueToday, s.Overdue, s.Supervised, s.MissedDeadline, atRisk);
+    }
+}

@@ -1,7 +1,9 @@
 namespace Hotline.Ops.Domain;
 
 /// <summary>Where one work order counts in the monthly assessment, and what it counts for.</summary>
-public sealed record OrderContribution(string UnitId, AssessmentChannel Channel, string Month, AssessmentCounts Counts, DateTimeOffset Deadline, bool Open);
+public sealed record OrderContribution(
+    string UnitId, AssessmentChannel Channel, string Month, AssessmentCounts Counts,
+    DateTimeOffset DispatchedAt, DateTimeOffset Deadline, bool Open, bool Supervised = false, int ReturnRequests = 0);
 
 /// <summary>
 /// How a work order counts (应办理数 and the rest), as a pure function of the ticket's state, so that a unit's month
@@ -26,6 +28,7 @@ public static class WorkOrderAssessment
         var handled = s.FirstReplyAt is { } r && r <= CityTime.EndOfMonth(month);
         var onTime = s.FirstReplyAt is { } r2 && r2 <= deadline;
         var counts = new AssessmentCounts(1, handled ? 1 : 0, onTime ? 1 : 0, s.Reworks, s.Satisfied, s.BasicallySatisfied, s.Dissatisfied);
-        return new OrderContribution(s.UnitId, Channels.AssessedAs(s.Channel), month, counts, deadline, s.AwaitsReply);
+        return new OrderContribution(s.UnitId, Channels.AssessedAs(s.Channel), month, counts, s.DispatchedAt!.Value, deadline,
+            s.AwaitsReply, s.Supervised, s.ReturnRequests);
     }
 }

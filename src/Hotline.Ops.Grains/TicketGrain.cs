@@ -25,6 +25,8 @@ public sealed class TicketRecord
 public sealed class TicketGrain(
     [PersistentState("ticket", GrainStorage.Name)] IPersistentState<TicketRecord> record,
     TicketRulesProvider rules,
+    ActivityBuffer activity,
+    IEventTimeSink eventTime,
     ILogger<TicketGrain> logger) : Grain, ITicketGrain
 {
     private IGrainTimer? _retry;
@@ -56,6 +58,8 @@ public sealed class TicketGrain(
         record.State.Ticket = next;
         record.State.Reported = contribution;
         await record.WriteStateAsync();
+        activity.Record(next.History[^1].Type, e.At!.Value, next);
+        eventTime.Observe(e.At!.Value);
 
         await DeliverOutbox();
         return new EventResult(e.Id, EventStatus.Accepted);

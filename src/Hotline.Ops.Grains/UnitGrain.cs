@@ -27,10 +27,7 @@ public sealed class UnitGrain(
     public async Task<Scorecard> GetScorecard(string month)
     {
         var profile = record.State.Profile ?? throw new InvalidOperationException($"Unit '{this.GetPrimaryKeyString()}' is not registered.");
-        var counts = await GrainFactory.GetGrain<IUnitMonthGrain>(UnitKeys.Month(profile.Id, month)).GetCounts();
-        return new Scorecard(profile, month,
-            ChannelScore.From(Scoring.Assess(AssessmentChannel.Hotline, counts.Hotline, bounds)),
-            ChannelScore.From(Scoring.Assess(AssessmentChannel.Mailbox, counts.Mailbox, bounds)),
-            counts.OpenOrders);
+        var ledger = GrainFactory.GetGrain<IUnitMonthGrain>(UnitKeys.Month(profile.Id, month));
+        return Scorecard.Build(profile, await ledger.GetSummary(), await ledger.GetAtRisk(50), bounds);
     }
 }

@@ -1,13 +1,19 @@
-using Orleans.Concurrency;
 using Hotline.Ops.Contracts;
 using Hotline.Ops.Domain;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 
 namespace Hotline.Ops.Grains;
 
-/// <summary>A ticket's last reported contribution to this unit-month (null: it no longer counts here).</summary>
+/// <summary>A ticket's last reported contribution to this unit-month, and the last deadline warning it got.</summary>
 [GenerateSerializer]
-public sealed record LedgerEntry([property: Id(0)] int Version, [property: Id(1)] AssessmentChannel Channel, [property: Id(2)] AssessmentCounts Counts,
-    [property: Id(3)] DateTimeOffset Deadline, [property: Id(4)] bool Open, [property: Id(5)] bool Counted = true);
+public sealed record LedgerEntry(
+    [property: Id(0)] int Version,
+    [property: Id(1)] OrderContribution? Contribution,
+    [property: Id(2)] int Warned = 0)
+{
+    public bool IsOpen => Contribution is { Open: true };
+}
 
 [GenerateSerializer]
 public sealed class UnitMonthLedger
@@ -16,57 +22,201 @@ public sealed class UnitMonthLedger
 }
 
 /// <summary>
-/// A unit's assessment month as the sum of its orders' contributions. Reentrant with group commit: concurrent
-/// reports share one storage write, and each report is answered only once it is durable.
+/// A unit's assessment month as the sum of its orders' contributions, and the deadline watch over its open orders.
+/// Reentrant with group commit: concurrent reports share one storage write, and each is answered once durable.
+/// Deadlines are scanned on a grain timer from a schedule ordered by the next warning's time (no reminder per
+/// order); a reminder per ledger with open orders brings it back after a restart or failover.
 /// </summary>
 [Reentrant]
-public sealed class UnitMonthGrain : Grain, IUnitMonthGrain
+public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
 {
+    private const string ReminderName = "deadline-watch";
     private readonly IPersistentState<UnitMonthLedger> _ledger;
     private readonly GroupCommit _commit;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<UnitMonthGrain> _logger;
+    private readonly SortedSet<(DateTimeOffset Next, string TicketId)> _schedule = [];
     private AssessmentCounts _hotline, _mailbox;
-    private int _open;
-    private string _unitId = "", _month = "";
+    private string _unitId = "", _month = "", _unitName = "";
+    private DateTimeOffset _activatedAt;
+    private bool _dirty, _reminderOn;
+    private UnitMonthSummary? _lastSummary;
 
-    public UnitMonthGrain([PersistentState("unitMonth", GrainStorage.Name)] IPersistentState<UnitMonthLedger> ledger)
+    public UnitMonthGrain(
+        [PersistentState("unitMonth", GrainStorage.Name)] IPersistentState<UnitMonthLedger> ledger,
+        TimeProvider clock, ILogger<UnitMonthGrain> logger)
     {
         _ledger = ledger;
+        _clock = clock;
+        _logger = logger;
         _commit = new GroupCommit(() => _ledger.WriteStateAsync());
     }
 
-    public override Task OnActivateAsync(CancellationToken ct)
+    public override async Task OnActivateAsync(CancellationToken ct)
     {
         var key = this.GetPrimaryKeyString();
         var slash = key.LastIndexOf('/');
         (_unitId, _month) = (key[..slash], key[(slash + 1)..]);
-        foreach (var e in _ledger.State.Orders.Values) Add(e, +1);
-        return Task.CompletedTask;
+        _activatedAt = _clock.GetUtcNow();
+        _dirty = _ledger.State.Orders.Count > 0; // tell the city what a restored ledger holds
+        foreach (var (ticketId, e) in _ledger.State.Orders)
+        {
+            Add(e, +1);
+            Schedule(ticketId, e);
+        }
+        _unitName = (await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile())?.Name ?? _unitId;
+        _reminderOn = await this.GetReminder(ReminderName) is not null;
+        if (!_dirty) _lastSummary = Summarise(_activatedAt);
+        this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) { KeepAlive = true, Interleave = true });
     }
+
+    public Task Wake() => Task.CompletedTask;
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
 
     public Task Report(string ticketId, int version, OrderContribution? c)
     {
         var orders = _ledger.State.Orders;
+        var warned = 0;
         if (orders.TryGetValue(ticketId, out var old))
         {
             if (old.Version >= version) return Task.CompletedTask; // a redelivery or an overtaken report
             Add(old, -1);
+            Unschedule(ticketId, old);
+            // Warnings stand while the deadline does; a new deadline (extension) starts them afresh.
+            if (old.Contribution is { } oc && c is not null && oc.Deadline == c.Deadline && oc.DispatchedAt == c.DispatchedAt) warned = old.Warned;
         }
-        // A removal is kept as a tombstone with its version, so a late, older report cannot bring the order back.
-        var entry = c is null
-            ? new LedgerEntry(version, AssessmentChannel.Hotline, default, default, false, Counted: false)
-            : new LedgerEntry(version, c.Channel, c.Counts, c.Deadline, c.Open);
+        // A removal is kept as an entry without a contribution, so a late, older report cannot bring the order back.
+        var entry = new LedgerEntry(version, c, warned);
         orders[ticketId] = entry;
         Add(entry, +1);
+        Schedule(ticketId, entry);
+        _dirty = true;
         return _commit.CommitAsync();
     }
 
-    public Task<UnitMonthCounts> GetCounts() => Task.FromResult(new UnitMonthCounts(_unitId, _month, _hotline, _mailbox, _open));
+    public Task<UnitMonthSummary> GetSummary() => Task.FromResult(Summarise(_clock.GetUtcNow()));
+
+    public Task<IReadOnlyList<AtRiskOrder>> GetAtRisk(int max) => Task.FromResult<IReadOnlyList<AtRiskOrder>>(
+        _ledger.State.Orders.Where(o => o.Value.IsOpen)
+            .OrderBy(o => o.Value.Contribution!.Deadline).ThenBy(o => o.Key, StringComparer.Ordinal).Take(max)
+            .Select(o =>
+            {
+                var c = o.Value.Contribution!;
+                return new AtRiskOrder(o.Key, c.Channel, c.DispatchedAt, c.Deadline, o.Value.Warned == 0 ? null : (WarningKind)o.Value.Warned, c.Supervised, c.ReturnRequests);
+            }).ToList());
+
+    private async Task Tick(CancellationToken ct)
+    {
+        var now = _clock.GetUtcNow();
+        await SendDueWarnings(now);
+        await KeepReminder();
+        var summary = Summarise(now);
+        if (!_dirty && summary == _lastSummary)
+        {
+            // Nothing to watch or say: let an idle ledger go (a report or the reminder brings it back).
+            if (_schedule.Count == 0 && summary.Open == 0) this.DeactivateOnIdle();
+            return;
+        }
+        _dirty = false;
+        _lastSummary = summary;
+        await GrainFactory.GetGrain<ICityMetricsGrain>(0).ReportUnitMonth(summary);
+        var unit = await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile();
+        if (unit is not null)
+        {
+            var card = Scorecard.Build(unit, summary, (await GetAtRisk(20)), GradeBounds.Default);
+            await GrainFactory.Publish(WallMessage.Of(WallTopics.Unit(_unitId), WallTopics.Methods.UnitMetrics, card));
+        }
+    }
+
+    /// <summary>Sends every warning that has fallen due, in order, each once: recorded durably before it goes out.</summary>
+    private async Task SendDueWarnings(DateTimeOffset now)
+    {
+        var due = new List<OverdueWarning>();
+        while (_schedule.Count > 0 && _schedule.Min.Next <= now)
+        {
+            var (_, ticketId) = _schedule.Min;
+            _schedule.Remove(_schedule.Min);
+            var e = _ledger.State.Orders[ticketId];
+            var c = e.Contribution!;
+            var warned = e.Warned;
+            foreach (var kind in DeadlineWarnings.DueAt(now, e.Warned, c.DispatchedAt, c.Deadline))
+            {
+                var late = DeadlineWarnings.TimeOf(kind, c.DispatchedAt, c.Deadline) < _activatedAt;
+                due.Add(new OverdueWarning(kind, ticketId, _unitId, _unitName, c.Deadline, now, late));
+                warned = (int)kind;
+            }
+            var next = e with { Warned = warned };
+            _ledger.State.Orders[ticketId] = next;
+            Schedule(ticketId, next);
+        }
+        if (due.Count == 0) return;
+        _dirty = true;
+        await _commit.CommitAsync();
+        foreach (var w in due)
+        {
+            await GrainFactory.Publish(WallMessage.Of(WallTopics.Wall, WallTopics.Methods.OverdueWarning, w));
+            await GrainFactory.Publish(WallMessage.Of(WallTopics.Unit(_unitId), WallTopics.Methods.OverdueWarning, w));
+        }
+    }
+
+    /// <summary>A ledger with open orders keeps a reminder so it is reactivated after a restart; without, it drops it.</summary>
+    private async Task KeepReminder()
+    {
+        var anyOpen = _schedule.Count > 0 || _ledger.State.Orders.Values.Any(e => e.IsOpen);
+        try
+        {
+            if (anyOpen && !_reminderOn)
+            {
+                await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5));
+                _reminderOn = true;
+            }
+            else if (!anyOpen && _reminderOn && await this.GetReminder(ReminderName) is { } r)
+            {
+                await this.UnregisterReminder(r);
+                _reminderOn = false;
+            }
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Ledger {Key}: reminder not updated; will retry", this.GetPrimaryKeyString());
+        }
+    }
+
+    private UnitMonthSummary Summarise(DateTimeOffset now)
+    {
+        int open = 0, openHotline = 0, dueToday = 0, overdue = 0, supervised = 0, missed = 0;
+        var today = CityTime.Date(now);
+        foreach (var e in _ledger.State.Orders.Values)
+        {
+            if (e.Contribution is not { } c) continue;
+            if (c.Counts.OnTime == 0 && c.Deadline < now) missed++;
+            if (!c.Open) continue;
+            open++;
+            if (c.Channel == AssessmentChannel.Hotline) openHotline++;
+            if (c.Supervised) supervised++;
+            if (c.Deadline < now) overdue++;
+            else if (CityTime.Date(c.Deadline) == today) dueToday++;
+        }
+        return new UnitMonthSummary(_unitId, _month, _hotline, _mailbox, open, dueToday, overdue, supervised, missed, openHotline);
+    }
+
+    private void Schedule(string ticketId, LedgerEntry e)
+    {
+        if (e.Contribution is { Open: true } c && DeadlineWarnings.NextTime(e.Warned, c.DispatchedAt, c.Deadline) is { } next)
+            _schedule.Add((next, ticketId));
+    }
+
+    private void Unschedule(string ticketId, LedgerEntry e)
+    {
+        if (e.Contribution is { Open: true } c && DeadlineWarnings.NextTime(e.Warned, c.DispatchedAt, c.Deadline) is { } next)
+            _schedule.Remove((next, ticketId));
+    }
 
     private void Add(LedgerEntry e, int sign)
     {
-        if (!e.Counted) return;
-        var delta = sign > 0 ? e.Counts : default(AssessmentCounts) - e.Counts;
-        if (e.Channel == AssessmentChannel.Hotline) _hotline += delta; else _mailbox += delta;
-        if (e.Open) _open += sign;
+        if (e.Contribution is not { } c) return;
+        var delta = sign > 0 ? c.Counts : default(AssessmentCounts) - c.Counts;
+        if (c.Channel == AssessmentChannel.Hotline) _hotline += delta; else _mailbox += delta;
     }
 }

@@ -22,8 +22,23 @@ public static class HotlineServer
 
         var dataDir = Path.GetFullPath(options.DataDir);
         Directory.CreateDirectory(dataDir);
+        // The schema is ours and applied (idempotently) before the silo reads a single query from it.
+        string? sqlite = null;
+        if (options.Postgres is { } postgres) SchemaInstaller.ApplyPostgresAsync(postgres, CancellationToken.None).GetAwaiter().GetResult();
+        else SchemaInstaller.ApplySqliteAsync(sqlite = SchemaInstaller.SqliteConnectionString(dataDir), CancellationToken.None).GetAwaiter().GetResult();
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(TimeProvider.System);
+        if (options.Clock == "event")
+        {
+            var eventClock = new EventClock(TimeProvider.System);
+            builder.Services.AddSingleton<TimeProvider>(eventClock);
+            builder.Services.AddSingleton<IEventTimeSink>(eventClock);
+        }
+        else
+        {
+            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton<IEventTimeSink, NoEventTimeSink>();
+        }
+        builder.Services.AddSingleton<ActivityBuffer>();
         builder.Services.AddSingleton(WorkingCalendar.China);
         builder.Services.AddSingleton(DeadlinePolicy.Default);
         builder.Services.AddSingleton(GradeBounds.Default);
@@ -41,7 +56,7 @@ public static class HotlineServer
             else
             {
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
-                silo.UseHotlineSqlite(Path.Combine(dataDir, "hotline.db"));
+                silo.UseHotlineSqlite(sqlite!);
             }
         });
 
@@ -54,6 +69,14 @@ public static class HotlineServer
         });
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<UnitSeeder>();
+        builder.Services.AddHostedService<SiloHeartbeat>();
+        builder.Services.AddSingleton<WallHubBridge>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WallHubBridge>());
+        builder.Services.AddSignalR().AddJsonProtocol(o =>
+        {
+            o.PayloadSerializerOptions.DefaultIgnoreCondition = HotlineSerialization.Json.DefaultIgnoreCondition;
+            foreach (var c in HotlineSerialization.Json.Converters) o.PayloadSerializerOptions.Converters.Add(c);
+        });
         builder.Services.AddSingleton<BulletinService>();
         builder.Services.AddSingleton<EventIngest>();
 
@@ -63,11 +86,21 @@ public static class HotlineServer
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
         app.MapGet("/health/ready", (Readiness r) => r.IsReady ? Results.Ok(new { status = "ready" }) : Results.Problem("starting", statusCode: 503));
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapGet("/wall", (IWebHostEnvironment env) => WallPage(env, "wall"));
+        app.MapHub<WallHub>("/hubs/wall");
         app.MapEventsApi();
         app.MapUnitsApi();
         app.MapTicketsApi();
         app.MapBulletinApi();
         return app;
+    }
+
+    private static IResult WallPage(IWebHostEnvironment env, string page)
+    {
+        var file = env.WebRootFileProvider.GetFileInfo($"{page}/index.html");
+        return file.Exists ? Results.File(file.CreateReadStream(), "text/html; charset=utf-8") : Results.Problem($"the {page} page is not built", statusCode: 404);
     }
 }
 
@@ -79,13 +112,22 @@ public sealed class Readiness
     public void MarkReady() => _ready = true;
 }
 
-/// <summary>Registers the units of the reference bulletin once, on the first start of a fresh store.</summary>
-public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, ILogger<UnitSeeder> logger) : IHostedService
+/// <summary>
+/// Start-up after the silo: restores the event clock, registers the reference bulletin's units on the first start of
+/// a fresh store, and wakes the unit ledgers around now so their deadline watch resumes (the embedded mode keeps
+/// reminders in memory; the cluster's reminders would do it too).
+/// </summary>
+public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, TimeProvider clock, ILogger<UnitSeeder> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        var n = await grains.GetGrain<IUnitRegistryGrain>(0).SeedIfEmpty(SeedUnits.All);
+        if (clock is EventClock ec && await grains.GetGrain<IClockGrain>(0).Get() is { } highWater) ec.Observe(highWater);
+        var registry = grains.GetGrain<IUnitRegistryGrain>(0);
+        var n = await registry.SeedIfEmpty(SeedUnits.All);
         if (n > 0) logger.LogInformation("Registered {Count} responsible units from the reference bulletin", n);
+        var now = CityTime.ToCity(clock.GetUtcNow());
+        var months = Enumerable.Range(-2, 4).Select(d => CityTime.MonthOf(now.AddMonths(d))).ToList();
+        await Task.WhenAll((await registry.List()).SelectMany(u => months.Select(m => grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month(u.Id, m)).Wake())));
         readiness.MarkReady();
     }
 

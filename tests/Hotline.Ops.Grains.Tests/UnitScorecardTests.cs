@@ -64,7 +64,7 @@ public sealed class UnitScorecardTests(ClusterFixture fixture)
         var now = await fixture.Grains.GetGrain<IUnitGrain>("statistics-bureau").GetScorecard("2024-03");
         Assert.Equal(0, old.Hotline.Counts.Due);
         Assert.Equal(1, now.Hotline.Counts.Due);
-        Assert.Equal(1, now.OpenOrders);
+        Assert.Equal(1, now.Open);
         Assert.Equal(["audit-bureau"], (await ticket.Get())!.PreviousUnits.ToArray());
     }
 

@@ -9,7 +9,7 @@ public sealed class BulletinService(IGrainFactory grains, GradeBounds bounds)
     public async Task<BulletinReport> BuildAsync(string month)
     {
         var units = await grains.GetGrain<IUnitRegistryGrain>(0).List();
-        var counts = await Task.WhenAll(units.Select(u => grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month(u.Id, month)).GetCounts()));
+        var counts = await Task.WhenAll(units.Select(u => grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month(u.Id, month)).GetSummary()));
         return Bulletins.Build(month, units.Zip(counts, (u, c) => new UnitMonth(u, c.Hotline, c.Mailbox)), bounds);
     }
 }

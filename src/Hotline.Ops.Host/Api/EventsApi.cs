@@ -16,10 +16,9 @@ public static class EventsApi
         app.MapPost("/api/events", async (HttpRequest request, EventIngest ingest, CancellationToken ct) =>
         {
             var parsed = await EventParsing.ReadAsync(request, ct);
-            if (parsed.Problem is { } problem) return Problems.BadRequest(problem);
+            if (parsed.Problem is { } problem) return Results.Problem(problem, statusCode: parsed.Status, title: parsed.Status == 415 ? "Unsupported media type" : "Bad request");
             return Results.Ok(await ingest.ApplyAsync(parsed.Events!, ct));
         })
-        .Accepts<TicketEvent[]>("application/json", "application/x-ndjson")
         .Produces<EventBatchResult>()
         .ProducesProblem(400)
         .WithSummary("Feed ticket events; each is accepted, duplicate or rejected with a reason.");
@@ -60,7 +59,7 @@ public sealed record ParsedEvent(string? Id, TicketEvent? Event, string? Error);
 
 public static class EventParsing
 {
-    public sealed record Parsed(IReadOnlyList<ParsedEvent>? Events, string? Problem);
+    public sealed record Parsed(IReadOnlyList<ParsedEvent>? Events, string? Problem, int Status = 400);
 
     /// <summary>
     /// A body that is not JSON (or NDJSON) at all is a 400 and nothing is applied. A well-formed element that is not a
@@ -90,7 +89,7 @@ public static class EventParsing
                 if (doc.RootElement.ValueKind != JsonValueKind.Array) return new(null, "the body must be a JSON array of events (or application/x-ndjson, one event a line)");
                 elements.AddRange(doc.RootElement.EnumerateArray().Select(e => e.Clone()));
             }
-            else return new(null, $"unsupported content type '{request.ContentType}': use application/json or application/x-ndjson");
+            else return new(null, $"unsupported content type '{request.ContentType}': use application/json or application/x-ndjson", 415);
         }
         catch (JsonException ex)
         {

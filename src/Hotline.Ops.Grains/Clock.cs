@@ -1,0 +1,56 @@
+using Hotline.Ops.Contracts;
+
+namespace Hotline.Ops.Grains;
+
+/// <summary>Told the time of every accepted event; only the event clock listens.</summary>
+public interface IEventTimeSink
+{
+    void Observe(DateTimeOffset at);
+}
+
+public sealed class NoEventTimeSink : IEventTimeSink
+{
+    public void Observe(DateTimeOffset at) { }
+}
+
+/// <summary>
+/// The clock of a replay (--clock event): now is the latest event time accepted, never going back. Before the first
+/// event it is the restored high-water mark, or else the wall clock.
+/// </summary>
+public sealed class EventClock(TimeProvider fallback) : TimeProvider, IEventTimeSink
+{
+    private long _utcTicks;
+
+    public bool HasTime => Interlocked.Read(ref _utcTicks) != 0;
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        var t = Interlocked.Read(ref _utcTicks);
+        return t == 0 ? fallback.GetUtcNow() : new DateTimeOffset(t, TimeSpan.Zero);
+    }
+
+    public void Observe(DateTimeOffset at)
+    {
+        var ticks = at.UtcTicks;
+        for (var seen = Interlocked.Read(ref _utcTicks); ticks > seen; seen = Interlocked.Read(ref _utcTicks))
+            if (Interlocked.CompareExchange(ref _utcTicks, ticks, seen) == seen) return;
+    }
+}
+
+[GenerateSerializer]
+public sealed class ClockRecord
+{
+    [Id(0)] public DateTimeOffset? HighWater { get; set; }
+}
+
+public sealed class ClockGrain([PersistentState("clock", GrainStorage.Name)] IPersistentState<ClockRecord> record) : Grain, IClockGrain
+{
+    public async Task Advance(DateTimeOffset t)
+    {
+        if (record.State.HighWater >= t) return;
+        record.State.HighWater = t;
+        await record.WriteStateAsync();
+    }
+
+    public Task<DateTimeOffset?> Get() => Task.FromResult(record.State.HighWater);
+}

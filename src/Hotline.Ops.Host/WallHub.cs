@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Hotline.Ops.Contracts;
+using Hotline.Ops.Domain;
+using Hotline.Ops.Grains;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Hotline.Ops.Host;
+
+/// <summary>
+/// The live push hub (/hubs/wall). Clients join topics with Subscribe(topic) and first get a full snapshot, then the
+/// coalesced changes; a client that reconnects subscribes again and so is brought up to date.
+/// </summary>
+public sealed class WallHub(IGrainFactory grains, TimeProvider clock) : Hub
+{
+    public async Task Subscribe(string topic)
+    {
+        switch (topic)
+        {
+            case WallTopics.Wall or WallTopics.Lead:
+                await Groups.AddToGroupAsync(Context.ConnectionId, topic);
+                foreach (var m in await grains.GetGrain<ICityMetricsGrain>(0).Snapshot())
+                    await Clients.Caller.SendAsync(m.Method, Payload(m));
+                break;
+            case not null when topic.StartsWith("unit:", StringComparison.Ordinal):
+                var unitId = topic["unit:".Length..];
+                var unit = UnitKinds.IsValidId(unitId) ? grains.GetGrain<IUnitGrain>(unitId) : null;
+                if (unit is null || await unit.GetProfile() is null) throw new HubException($"unknown topic '{topic}': no unit '{unitId}'");
+                await Groups.AddToGroupAsync(Context.ConnectionId, topic);
+                await Clients.Caller.SendAsync(WallTopics.Methods.UnitMetrics, await unit.GetScorecard(CityTime.MonthOf(clock.GetUtcNow())));
+                break;
+            default:
+                throw new HubException($"unknown topic '{topic}': use wall, lead or unit:{{unitId}}");
+        }
+    }
+
+    public Task Unsubscribe(string topic) => Groups.RemoveFromGroupAsync(Context.ConnectionId, topic);
+
+    internal static JsonElement Payload(WallMessage m) => JsonDocument.Parse(m.Json).RootElement;
+}
+
+/// <summary>
+/// This silo's observer of wall messages: it forwards each to the hub connections of this silo only, and keeps
+/// itself registered with the directory (GPSTracker's per-silo hub observer).
+/// </summary>
+public sealed class WallHubBridge(IGrainFactory grains, IHubContext<WallHub> hub, ILocalSiloDetails silo, ILogger<WallHubBridge> logger)
+    : BackgroundService, IWallObserver
+{
+    public Task Push(WallMessage message) => hub.Clients.Group(message.Topic).SendAsync(message.Method, WallHub.Payload(message));
+
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        var self = grains.CreateObjectReference<IWallObserver>(this);
+        while (!ct.IsCancellationRequested)
+        {
+            try { await grains.GetGrain<IWallDirectoryGrain>(0).Register(silo.SiloAddress.ToString(), self); }
+            catch (Exception ex) when (!ct.IsCancellationRequested) { logger.LogWarning(ex, "Wall observer not registered; retrying"); }
+            try { await Task.Delay(TimeSpan.FromSeconds(10), ct); } catch (OperationCanceledException) { }
+        }
+    }
+}
+
+/// <summary>The silo's once-a-second chores: merge pre-aggregated activity into the city, persist the event clock.</summary>
+public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity, TimeProvider clock, ILogger<SiloHeartbeat> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        DateTimeOffset? savedClock = null;
+        while (!ct.IsCancellationRequested)
+        {
+            try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { break; }
+            await Beat(ref savedClock);
+        }
+        await Beat(ref savedClock); // the last counts before stopping
+    }
+
+    private Task Beat(ref DateTimeOffset? savedClock)
+    {
+        var tasks = new List<Task> { activity.FlushAsync(grains) };
+        if (clock is EventClock { HasTime: true } ec && ec.GetUtcNow() != savedClock)
+        {
+            savedClock = ec.GetUtcNow();
+            tasks.Add(grains.GetGrain<IClockGrain>(0).Advance(savedClock.Value));
+        }
+        return Task.WhenAll(tasks).ContinueWith(t =>
+        {
+            if (t.Exception is { } ex) logger.LogWarning(ex.GetBaseException(), "City activity or clock not saved; retrying next second");
+        }, TaskScheduler.Default);
+    }
+}
