@@ -17,7 +17,7 @@ function renderAll() {
   renderClock(state.metrics?.at);
   renderKpis(state.metrics);
   renderQueues(state.queues);
-  chart.update(state.metrics?.categories);
+  chart.update(state.metrics?.categories, true);
   league.render();
   ticker.render();
   banner.render();

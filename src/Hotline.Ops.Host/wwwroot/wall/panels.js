@@ -79,18 +79,25 @@ export class CategoryChart {
     return this.colours.get(category);
   }
 
-  update(categories) {
+  update(categories, force = false) {
     this.last = categories ?? this.last;
     if (!this.chart) return;
     const c = this.last ?? { hours: [], series: [] };
+    // cityMetrics comes every second; redraw only when the chart's own data changed, or the wall would be forever
+    // in the middle of an animation.
+    const key = JSON.stringify(c) + currentLang();
+    if (!force && key === this.drawn) return;
+    this.drawn = key;
     const hours = (c.hours ?? []).map((h) => cityParts(h)?.hm ?? h);
     // The biggest category at the bottom of the stack, where it reads best.
     const series = [...(c.series ?? [])].sort((a, b) => sum(b.counts) - sum(a.counts));
+    const categorySet = series.map((s) => s.category).sort().join();
     const en = currentLang() === "en";
     const axisText = { color: "#9fb2cc", fontSize: 17 };
     this.chart.setOption({
       backgroundColor: "transparent",
-      animationDuration: 600,
+      animationDuration: 800,
+      animationDurationUpdate: 400,
       grid: { left: 64, right: 24, top: 20, bottom: 96 },
       tooltip: { trigger: "axis", textStyle: { fontSize: 16 } },
       legend: {
@@ -106,6 +113,8 @@ export class CategoryChart {
         splitLine: { lineStyle: { color: "#243149" } },
       },
       series: series.map((s) => ({
+        // The id lets ECharts morph a category's area from the last values instead of drawing it anew.
+        id: s.category,
         name: (en ? s.nameEn : s.name) || s.name || s.category,
         type: "line", stack: "total", smooth: 0.3, symbol: "none",
         lineStyle: { width: 1.5 }, areaStyle: { opacity: 0.55 },
@@ -117,7 +126,8 @@ export class CategoryChart {
         type: "text", left: "center", top: "middle",
         style: { text: t("chart.empty"), fill: "#6f819b", fontSize: 24 },
       }],
-    }, { replaceMerge: ["series", "graphic"] });
+    }, categorySet === this.categorySet ? { replaceMerge: ["graphic"] } : { replaceMerge: ["series", "graphic"] });
+    this.categorySet = categorySet;
   }
 }
 
@@ -225,7 +235,7 @@ function sortRows(rows) {
 }
 
 function rowElement(r, rank) {
-  const row = el("div", "league-row");
+  const row = el("div", isNum(r.score) ? "league-row" : "league-row no-score");
   row.dataset.unitId = r.unitId;
   row.setAttribute("data-testid", `league-row-${r.unitId}`);
   row.append(el("span", "c-rank", rank));
