@@ -50,19 +50,21 @@ export function renderKpis(m) {
   const mtd = m?.monthToDate ?? {};
   setKpiVsOrdinary("kpi-received-today", today.received, today.receivedOrdinary);
   setKpiVsOrdinary("kpi-dispatched-today", today.dispatched, today.dispatchedOrdinary);
-  setKpi("kpi-open", orders.open, int(orders.open), isNum(mtd.dispatched) ? `${t("kpi.monthDispatched")} ${int(mtd.dispatched)}` : "");
+  setKpi("kpi-open", orders.open, int(orders.open), isNum(mtd.dispatched) ? t("kpi.monthDispatched", int(mtd.dispatched)) : "");
   setKpi("kpi-due-today", orders.dueToday, int(orders.dueToday), "", isNum(orders.dueToday) && orders.dueToday > 0 ? "warn" : "normal");
   setKpi("kpi-overdue", orders.overdue, int(orders.overdue), "", isNum(orders.overdue) && orders.overdue > 0 ? "alert" : "good");
   setKpi("kpi-supervised", orders.supervised, int(orders.supervised), "", isNum(orders.supervised) && orders.supervised > 0 ? "warn" : "normal");
-  setKpi("kpi-completion", mtd.completionRatePct, pct(mtd.completionRatePct), isNum(mtd.received) ? `${t("kpi.monthReceived")} ${int(mtd.received)}` : "");
-  setKpi("kpi-on-time", mtd.onTimeRatePct, pct(mtd.onTimeRatePct), isNum(mtd.answered) ? `${t("kpi.monthAnswered")} ${int(mtd.answered)}` : "");
+  setKpi("kpi-completion", mtd.completionRatePct, pct(mtd.completionRatePct), isNum(mtd.received) ? t("kpi.monthReceived", int(mtd.received)) : "");
+  setKpi("kpi-on-time", mtd.onTimeRatePct, pct(mtd.onTimeRatePct), isNum(mtd.answered) ? t("kpi.monthAnswered", int(mtd.answered)) : "");
   setKpi("kpi-satisfaction", mtd.satisfactionRatePct, pct(mtd.satisfactionRatePct), "");
 }
 
 /* ---------- category chart ---------- */
 
 // Distinct on a dark background and in the same order every time, so a category keeps its colour.
-const PALETTE = ["#4f9dff", "#f5b83d", "#3fd0a4", "#ff7a6b", "#b48cff", "#5cd6f0", "#f58fd0", "#a3d65c", "#ffb08a", "#8fa3bf", "#e0e36b", "#7fe0c8"];
+const PALETTE = ["#4f9dff", "#f5b83d", "#3fd0a4", "#ff7a6b", "#b48cff", "#5cd6f0", "#f58fd0", "#8fa3bf", "#a3d65c", "#ffb08a", "#e0e36b", "#7fe0c8"];
+
+const KNOWN_CATEGORIES = ["public-services", "transport", "hr-social-security", "city-management", "market-regulation", "public-security", "housing-construction", "other"];
 
 export class CategoryChart {
   constructor(element) {
@@ -75,7 +77,10 @@ export class CategoryChart {
   }
 
   colourOf(category) {
-    if (!this.colours.has(category)) this.colours.set(category, PALETTE[this.colours.size % PALETTE.length]);
+    // The bulletin's categories always get the same colour (on every wall, in either language); others follow.
+    const known = KNOWN_CATEGORIES.indexOf(category);
+    if (known >= 0) return PALETTE[known];
+    if (!this.colours.has(category)) this.colours.set(category, PALETTE[(KNOWN_CATEGORIES.length + this.colours.size) % PALETTE.length]);
     return this.colours.get(category);
   }
 
@@ -96,9 +101,11 @@ export class CategoryChart {
     const axisText = { color: "#9fb2cc", fontSize: 17 };
     this.chart.setOption({
       backgroundColor: "transparent",
+      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
       animationDuration: 800,
       animationDurationUpdate: 400,
-      grid: { left: 64, right: 24, top: 20, bottom: 96 },
+      // Room under the plot for the legend, which wraps to more rows with the longer English names.
+      grid: { left: 64, right: 24, top: 20, bottom: 44 + 27 * legendRows(series, en) },
       tooltip: { trigger: "axis", textStyle: { fontSize: 16 } },
       legend: {
         bottom: 0, left: 8, right: 8, itemWidth: 18, itemHeight: 12, itemGap: 16,
@@ -129,6 +136,17 @@ export class CategoryChart {
     }, categorySet === this.categorySet ? { replaceMerge: ["graphic"] } : { replaceMerge: ["series", "graphic"] });
     this.categorySet = categorySet;
   }
+}
+
+/** Legend rows at the chart's width: a rough measure of the names, enough to keep the legend off the axis. */
+function legendRows(series, en) {
+  const widths = series.map((s) => 30 + ((en ? s.nameEn : s.name) || s.category || "").length * (en ? 9 : 17) + 16);
+  let rows = 1, used = 0;
+  for (const w of widths) {
+    if (used + w > 660 && used > 0) { rows++; used = 0; }
+    used += w;
+  }
+  return rows;
 }
 
 function sum(a) { return (a ?? []).reduce((x, y) => x + (isNum(y) ? y : 0), 0); }
