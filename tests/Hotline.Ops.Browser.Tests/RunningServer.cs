@@ -17,6 +17,8 @@ public sealed class RunningServer : IAsyncDisposable
     public HttpClient Http { get; }
     public string Url { get; }
     public string DataDir { get; }
+    /// <summary>Leave the data dir on dispose, for a restart.</summary>
+    public bool KeepData { get; init; }
 
     private RunningServer(WebApplication app, string url, string dataDir)
     {
@@ -26,10 +28,11 @@ public sealed class RunningServer : IAsyncDisposable
         Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
     }
 
-    public static async Task<RunningServer> StartAsync()
+    /// <summary>Starts a server; pass the url and data dir of a stopped one to restart it where it was.</summary>
+    public static async Task<RunningServer> StartAsync(string? url = null, string? dataDir = null, bool keepData = false)
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "hotline-wall-test-" + Guid.NewGuid().ToString("N"));
-        var url = $"http://127.0.0.1:{FreePort()}";
+        dataDir ??= Path.Combine(Path.GetTempPath(), "hotline-wall-test-" + Guid.NewGuid().ToString("N"));
+        url ??= $"http://127.0.0.1:{FreePort()}";
         // The content root is the Host project's folder: its wwwroot holds the wall page and the npm libraries that
         // the Host build copied into wwwroot/lib (a test's own output folder has no wwwroot).
         var contentRoot = Path.Combine(Repo.Root, "src", "Hotline.Ops.Host");
@@ -39,7 +42,7 @@ public sealed class RunningServer : IAsyncDisposable
             "--contentRoot", contentRoot,
         ]);
         await app.StartAsync();
-        var server = new RunningServer(app, url, dataDir);
+        var server = new RunningServer(app, url, dataDir) { KeepData = keepData };
         for (var i = 0; i < 150; i++)
         {
             if ((await server.Http.GetAsync("/health/ready")).IsSuccessStatusCode) return server;
@@ -72,6 +75,7 @@ public sealed class RunningServer : IAsyncDisposable
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (KeepData) return;
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -40,8 +40,9 @@ public sealed class WallBrowser : IAsyncLifetime
     }
 
     /// <summary>A fresh 1920×1080 page (its own storage) that records script errors for the test to check.</summary>
-    public async Task<WallPage> OpenAsync(string query = "")
+    public async Task<WallPage> OpenAsync(string query = "", RunningServer? server = null)
     {
+        server ??= Server;
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = 1920, Height = 1080 },
@@ -51,7 +52,7 @@ public sealed class WallBrowser : IAsyncLifetime
         var wall = new WallPage(context, page);
         page.PageError += (_, e) => wall.Errors.Add("page error: " + e);
         page.Console += (_, m) => { if (m.Type == "error") wall.Errors.Add("console error: " + m.Text); };
-        var response = await page.GotoAsync($"{Server.Url}/wall{query}");
+        var response = await page.GotoAsync($"{server.Url}/wall{query}");
         Assert.True(response is { Ok: true }, $"GET /wall answered {response?.Status}");
         return wall;
     }
