@@ -33,7 +33,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
     private const string ReminderName = "deadline-watch";
     private readonly IPersistentState<UnitMonthLedger> _ledger;
     private readonly GroupCommit _commit;
-    private readonly TimeProvider _clock;
+    private readonly CityClock _clock;
     private readonly ILogger<UnitMonthGrain> _logger;
     private readonly SortedSet<(DateTimeOffset Next, string TicketId)> _schedule = [];
     private AssessmentCounts _hotline, _mailbox;
@@ -44,7 +44,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
 
     public UnitMonthGrain(
         [PersistentState("unitMonth", GrainStorage.Name)] IPersistentState<UnitMonthLedger> ledger,
-        TimeProvider clock, ILogger<UnitMonthGrain> logger)
+        CityClock clock, ILogger<UnitMonthGrain> logger)
     {
         _ledger = ledger;
         _clock = clock;
