@@ -79,6 +79,7 @@ public static class HotlineServer
             foreach (var c in HotlineSerialization.Json.Converters) o.PayloadSerializerOptions.Converters.Add(c);
         });
         builder.Services.AddSingleton<BulletinService>();
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:Bulletin").Get<BulletinRules>() ?? BulletinRules.Default);
         builder.Services.AddSingleton<EventIngest>();
 
         var app = builder.Build();
@@ -95,6 +96,7 @@ public static class HotlineServer
         app.MapUnitsApi();
         app.MapTicketsApi();
         app.MapBulletinApi();
+        app.MapAdjustmentsApi();
         return app;
     }
 
