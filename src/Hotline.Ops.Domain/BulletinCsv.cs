@@ -64,7 +64,8 @@ public static class BulletinCsv
             if (!UnitKinds.TryParse(Get("unit_kind"), out var kind)) throw new FormatException($"Line {lineNo}: unit_kind '{Get("unit_kind")}' is not county, agency or enterprise");
             var unit = Get("unit");
             if (unit.Length == 0) throw new FormatException($"Line {lineNo}: unit is empty");
-            int due = Int("due"), handled = Int("handled"), onTime = Int("on_time"), rework = Int("rework"), followUps = Int("derived_followups");
+            int due = Int("due"), handled = Int("handled"), onTime = Int("on_time"), rework = Int("rework"), followUps = Int("derived_followups", required: false);
+            // derived_followups is empty where the bulletin shows no follow-ups (市司法局 and others): zero.
             if (handled > due) throw new FormatException($"Line {lineNo} ({unit}): handled {handled} > due {due}");
             if (onTime > handled) throw new FormatException($"Line {lineNo} ({unit}): on_time {onTime} > handled {handled}");
             AssessmentCounts counts;
