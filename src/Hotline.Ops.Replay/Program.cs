@@ -1,1 +1,2 @@
-﻿Console.WriteLine("Hello, World!");
+var m = Hotline.Ops.Replay.MonthGenerator.Generate(Hotline.Ops.Replay.ReplayTargets.February2024);
+Console.WriteLine(m.Events.Count);
