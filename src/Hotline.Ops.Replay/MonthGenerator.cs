@@ -88,7 +88,7 @@ public static class MonthGenerator
             }
             var byRow = _plans.Where(p => p.Row is not null).GroupBy(p => p.Row!, ByRef).ToDictionary(g => g.Key, g => g.ToList(), ByRef);
             foreach (var row in targets.Rows) AssignRoles(row, byRow.GetValueOrDefault(row) ?? []);
-           
+
             Describe();
             var events = Emit();
             return new GeneratedMonth(_month, events, Stats(v, events));

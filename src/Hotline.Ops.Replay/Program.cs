@@ -1,2 +1,6 @@
-var m = Hotline.Ops.Replay.MonthGenerator.Generate(Hotline.Ops.Replay.ReplayTargets.February2024);
-Console.WriteLine(m.Events.Count);
+using Hotline.Ops.Replay;
+
+// Thin entry point: everything lives in ReplayCli / ReplayRunner so tests and the host can call it in-process.
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+return await ReplayCli.RunAsync(args, Console.Out, Console.Error, cts.Token);
