@@ -42,11 +42,11 @@ internal sealed class ArrivalCurve
 
     /// <summary>
     /// The ice storm of early February 2024: from 06:00 on the 1st, heavy for about four and a half days (still with a
-    /// day/night rhythm, less marked than usual), then fading out by the 7th.
+    /// day/night rhythm, less marked than usual), then fading out by the end of the 7th.
     /// </summary>
     public static ArrivalCurve IceStorm(DateOnly first)
     {
-        var w = new double[8 * 24];
+        var w = new double[7 * 24]; // 1–7 February
         for (var h = 0; h < w.Length; h++)
         {
             var diurnal = 0.35 + 0.65 * HourProfile[h % 24] / 1.8;
