@@ -405,7 +405,10 @@ public static class MonthGenerator
             while (labels.Count < free.Count) labels.Add(PickWeighted(wanted));
             labels = Shuffled(labels);
             for (var i = 0; i < free.Count; i++) free[i].Category = labels[i];
-            foreach (var p in _plans) p.Text = p.Storm != StormKind.None ? TextBank.For(p.Storm, _rnd) : TextBank.For(p.Category, _rnd);
+            foreach (var p in _plans)
+                p.Text = p.Storm != StormKind.None ? TextBank.For(p.Storm, _rnd)
+                    : p.IsOrder && p.UnitId is { } unit && UnitCategory.GetValueOrDefault(unit) == p.Category ? TextBank.For(unit, p.Category, _rnd)
+                    : TextBank.For(p.Category, _rnd);
         }
 
         // ---- events ---------------------------------------------------------------------------------------------

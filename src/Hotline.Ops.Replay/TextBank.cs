@@ -32,6 +32,23 @@ internal static class TextBank
         [StormKind.Highway] = ["咨询冰冻期间高速封闭，何时恢复通行。", "{0}附近高速入口封闭，车辆滞留。"],
     };
 
+    /// <summary>Units whose requests are specific enough to deserve their own texts (utilities above all).</summary>
+    private static readonly Dictionary<string, string[]> ByUnit = new()
+    {
+        ["state-grid-yueyang"] = ["{0}频繁停电，影响正常生活。", "{0}电压不稳，家电无法使用。", "对{0}电费计费有疑问。"],
+        ["water-group"] = ["{0}自来水浑浊发黄。", "{0}水压不足，高层无法用水。", "{0}水管破裂漏水，请尽快维修。"],
+        ["cr-gas"] = ["{0}燃气表计量异常。", "{0}闻到燃气异味，请派人检查。", "咨询{0}燃气开户办理流程。"],
+        ["china-mobile"] = ["{0}移动信号差，经常掉线。", "反映{0}移动套餐被私自变更。", "{0}移动宽带故障多日未修复。"],
+        ["china-telecom"] = ["{0}电信宽带断网，报修无人上门。", "对{0}电信话费扣费有异议。"],
+        ["china-unicom"] = ["{0}联通信号弱，无法正常通话。", "反映{0}联通宽带办理后无法注销。"],
+        ["bus-group"] = ["{0}公交车班次太少，等车时间过长。", "反映{0}公交司机服务态度差。", "建议{0}增开公交线路。"],
+        ["traffic-police"] = ["{0}路口车辆乱停乱放，造成拥堵。", "{0}红绿灯配时不合理。"],
+        ["human-resources-social-security"] = ["{0}工地拖欠农民工工资，年前仍未发放。", "{0}务工人员要求结清欠薪回家过年。"],
+    };
+
+    public static string For(string unitId, string category, Random rnd) =>
+        Pick(ByUnit.GetValueOrDefault(unitId) ?? ByCategory.GetValueOrDefault(category) ?? ByCategory[Categories.Other], rnd);
+
     public static string For(string category, Random rnd) => Pick(ByCategory.GetValueOrDefault(category) ?? ByCategory[Categories.Other], rnd);
 
     public static string For(StormKind kind, Random rnd) => Pick(ByStorm[kind], rnd);
