@@ -39,6 +39,7 @@ public sealed class EventSender : IDisposable
     private long _sent, _accepted, _duplicates, _rejected;
     private int _retries;
     private long _currentTicks;
+    private volatile string? _lastRetryReason;
 
     public EventSender(IReadOnlyList<Uri> servers, string? token, SenderSettings settings, HttpMessageHandler? handler = null)
     {
@@ -143,6 +144,7 @@ public sealed class EventSender : IDisposable
             if (attempt > 0)
             {
                 Interlocked.Increment(ref _retries);
+                _lastRetryReason = lastError;
                 serverOf[lane] = (serverOf[lane] + 1) % _servers.Count; // the next server, round-robin
                 var backoff = TimeSpan.FromMilliseconds(Math.Min(_settings.MaxBackoff.TotalMilliseconds, _settings.InitialBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1)));
                 await Task.Delay(backoff, ct);
@@ -242,7 +244,8 @@ public sealed class EventSender : IDisposable
         var at = ticks == 0 ? "-" : CityTime.ToCity(new DateTimeOffset(ticks, TimeSpan.Zero)).ToString("yyyy-MM-dd HH:mm");
         var rate = sent / Math.Max(0.001, clock.Elapsed.TotalSeconds);
         lock (progress)
-            progress.WriteLine($"sent {sent:N0} events, {rate:N0}/s, accepted {Interlocked.Read(ref _accepted):N0}, duplicates {Interlocked.Read(ref _duplicates):N0}, rejected {Interlocked.Read(ref _rejected):N0}, event time {at}");
+            progress.WriteLine($"sent {sent:N0} events, {rate:N0}/s, accepted {Interlocked.Read(ref _accepted):N0}, duplicates {Interlocked.Read(ref _duplicates):N0}, rejected {Interlocked.Read(ref _rejected):N0}, event time {at}" +
+                (_retries > 0 ? $", retries {_retries:N0} (last: {_lastRetryReason})" : ""));
     }
 
     /// <summary>FNV-1a: stable across processes, unlike string.GetHashCode.</summary>
