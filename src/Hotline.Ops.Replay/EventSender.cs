@@ -44,7 +44,8 @@ public sealed class EventSender : IDisposable
     public EventSender(IReadOnlyList<Uri> servers, string? token, SenderSettings settings, HttpMessageHandler? handler = null)
     {
         if (servers.Count == 0) throw new ArgumentException("at least one server is needed", nameof(servers));
-        _servers = servers;
+        // Relative "api/events" must resolve under a path base too: http://host/prefix → http://host/prefix/.
+        _servers = servers.Select(u => u.AbsolutePath.EndsWith('/') ? u : new Uri(u + "/")).ToList();
         _settings = settings;
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         _http.Timeout = Timeout.InfiniteTimeSpan; // per request, below

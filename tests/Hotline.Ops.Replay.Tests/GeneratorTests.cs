@@ -154,6 +154,12 @@ public class GeneratorTests(FebruaryFixture feb, ITestOutputHelper output) : ICl
         var byType = feb.Month.Events.GroupBy(e => e.Type!).ToDictionary(g => g.Key, g => g.Count());
         foreach (var t in new[] { "signed", "returnRequested", "returnApproved", "returnRejected", "reassigned", "extended", "supervised", "closed", "reworkOrdered" })
             Assert.True(byType.GetValueOrDefault(t) > 0, $"no '{t}' events");
+        // Ice-storm orders go mostly to the utilities and the counties.
+        string[] utilities = ["state-grid-yueyang", "water-group", "cr-gas", "china-mobile", "china-telecom", "china-unicom", "bus-group"];
+        var stormOrders = feb.Result.States.Values.Where(s => s.IsWorkOrder && s.Tags.Contains("ice-storm")).ToList();
+        var toUtilitiesOrCounties = stormOrders.Count(s => utilities.Contains(s.UnitId) || SeedUnits.All.Any(u => u.Id == s.UnitId && u.Kind == UnitKind.County));
+        output.WriteLine($"ice-storm orders: {stormOrders.Count}, to utilities or counties: {toUtilitiesOrCounties}");
+        Assert.True(toUtilitiesOrCounties > 0.8 * stormOrders.Count);
         // A returned order counts only for the unit that holds it last.
         var returned = feb.Result.States.Values.Where(s => s.PreviousUnits.Length > 0).ToList();
         Assert.NotEmpty(returned);
