@@ -54,21 +54,30 @@ public sealed class EventSender : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    /// <summary>Fails with exit code 3 and a one-line message when a server does not answer at all.</summary>
-    public async Task CheckReachableAsync(CancellationToken ct)
+    /// <summary>
+    /// Fails with exit code 3 and a one-line message when a server does not answer at all — at once, or after
+    /// <paramref name="waitFor"/> of polling (a host replaying into itself starts before it listens).
+    /// </summary>
+    public async Task CheckReachableAsync(CancellationToken ct, TimeSpan waitFor = default)
     {
+        var until = Stopwatch.StartNew();
         foreach (var server in _servers)
         {
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            cts.CancelAfter(_settings.ConnectTimeout);
-            try
+            while (true)
             {
-                // Any HTTP answer (even 404) shows the server is there; only the connection matters here.
-                using var _ = await _http.GetAsync(new Uri(server, "health/live"), cts.Token);
-            }
-            catch (Exception ex) when (!ct.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException)
-            {
-                throw new ReplayException(3, $"Cannot reach server {server}: {Describe(ex)}");
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                cts.CancelAfter(_settings.ConnectTimeout);
+                try
+                {
+                    // Any HTTP answer (even 404) shows the server is there; only the connection matters here.
+                    using var _ = await _http.GetAsync(new Uri(server, "health/live"), cts.Token);
+                    break;
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException)
+                {
+                    if (until.Elapsed >= waitFor) throw new ReplayException(3, $"Cannot reach server {server}: {Describe(ex)}");
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+                }
             }
         }
     }

@@ -23,6 +23,8 @@ public sealed record ReplayOptions
     public bool DryRun { get; init; }
     /// <summary>Also write the events as NDJSON to this file.</summary>
     public string? OutFile { get; init; }
+    /// <summary>How long to wait for the servers to come up before giving up (exit code 3). Zero: check once.</summary>
+    public TimeSpan WaitForServers { get; init; }
     public SenderSettings Sender { get; init; } = new();
 }
 
@@ -69,7 +71,7 @@ public static class ReplayRunner
         if (options.DryRun || options.Servers.Count == 0) return new ReplaySummary(month.Stats, null, generationTime, options.DryRun);
 
         using var sender = new EventSender(options.Servers, options.Token, options.Sender);
-        await sender.CheckReachableAsync(ct);
+        await sender.CheckReachableAsync(ct, options.WaitForServers);
         var totals = await sender.SendAsync(month.Events, month.MonthStart, options.Speed, progress, ct);
         return new ReplaySummary(month.Stats, totals, generationTime, false);
     }

@@ -26,10 +26,10 @@ public sealed class RecordingServer : IAsyncDisposable
 
     /// <param name="failWith">status to answer for the n-th POST (0-based), or null to accept</param>
     /// <param name="reject">reason to reject an event with, or null</param>
-    public static async Task<RecordingServer> StartAsync(string name, Recorder recorder, Func<int, int?>? failWith = null, Func<TicketEvent, string?>? reject = null)
+    public static async Task<RecordingServer> StartAsync(string name, Recorder recorder, Func<int, int?>? failWith = null, Func<TicketEvent, string?>? reject = null, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         var app = builder.Build();
         RecordingServer? self = null;

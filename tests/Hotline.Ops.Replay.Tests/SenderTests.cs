@@ -84,4 +84,23 @@ public class SenderTests
         Assert.Equal(0, summary.ExitCode);
         Assert.InRange(clock.Elapsed.TotalSeconds, 1.2, 30);
     }
+
+    [Fact]
+    public async Task The_runner_can_wait_for_a_server_that_starts_later()
+    {
+        var recorder = new Recorder();
+        var port = RecordingServer.FreePort();
+        var options = new ReplayOptions
+        {
+            Servers = [new Uri($"http://127.0.0.1:{port}/")], Month = "2025-10", TargetsCsv = CustomMonthTests.October2025,
+            Seed = 5, Sender = Fast, WaitForServers = TimeSpan.FromSeconds(30),
+        };
+        var run = ReplayRunner.RunAsync(options, new StringWriter(), CancellationToken.None);
+        await Task.Delay(1500);
+        Assert.False(run.IsCompleted);
+        await using var late = await RecordingServer.StartAsync("late", recorder, port: port);
+        var summary = await run;
+        Assert.Equal(0, summary.ExitCode);
+        Assert.Equal(Expected().Events.Count, summary.Sent!.Accepted);
+    }
 }
