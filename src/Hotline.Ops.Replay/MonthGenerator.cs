@@ -401,7 +401,8 @@ public static class MonthGenerator
             var wanted = Categories.All.Select(c => (c.Id, Math.Max(0.0, c.Share * total - fixedCount[c.Id]))).ToArray();
             var sum = wanted.Sum(w => w.Item2);
             var labels = new List<string>(free.Count);
-            foreach (var (id, want) in wanted) labels.AddRange(Enumerable.Repeat(id, (int)Math.Floor(want / sum * free.Count)));
+            if (sum <= 0) wanted = shares; // nothing to make up (or no hotline at all): plain shares
+            else foreach (var (id, want) in wanted) labels.AddRange(Enumerable.Repeat(id, (int)Math.Floor(want / sum * free.Count)));
             while (labels.Count < free.Count) labels.Add(PickWeighted(wanted));
             labels = Shuffled(labels);
             for (var i = 0; i < free.Count; i++) free[i].Category = labels[i];

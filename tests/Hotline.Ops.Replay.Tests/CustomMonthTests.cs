@@ -34,4 +34,18 @@ public class CustomMonthTests
         // 市商务局 handled nothing in October: its rework and follow-ups sit on replies in November.
         Assert.Contains(replayed.States.Values, s => s.UnitId == "commerce-bureau" && CityTime.MonthOf(s.FirstReplyAt!.Value) == "2025-11");
     }
+
+    [Theory]
+    [InlineData("mailbox")]
+    [InlineData("hotline")]
+    public void Targets_with_one_table_only_are_exact(string table)
+    {
+        var lines = October2025.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        var csv = string.Join('\n', lines.Take(1).Concat(lines.Skip(1).Where(l => l.StartsWith(table + ","))));
+        var targets = ReplayTargets.Parse(csv, "2025-10");
+        var month = MonthGenerator.Generate(targets);
+        var replayed = Replayed.Through(month.Events);
+        Assert.Empty(replayed.Rejections.Take(10));
+        replayed.AssertMatches(targets);
+    }
 }
