@@ -421,12 +421,29 @@ public static class MonthGenerator
         {
             private int _seq;
             public DateTimeOffset Last;
-            public void Add(TicketEventType type, DateTimeOffset at, Func<TicketEvent, TicketEvent>? with = null)
+            // One allocation per event: the optional fields are set in the initializer, not by cloning with `with`.
+            public void Add(TicketEventType type, DateTimeOffset at, string? unitId = null, string? reason = null, string? outcome = null,
+                DateTimeOffset? deadline = null, string? urgency = null)
             {
                 if (at < Last) throw new InvalidOperationException($"ticket {p.TicketId}: {type} at {at:O} before {Last:O}");
                 Last = at;
-                var e = new TicketEvent { Id = $"{p.TicketId}-{++_seq:D2}", Type = WireTypes[(int)type], TicketId = p.TicketId, At = at };
-                sink.Add((at.UtcTicks, p.Ordinal, _seq, with is null ? e : with(e)));
+                sink.Add((at.UtcTicks, p.Ordinal, ++_seq, new TicketEvent
+                {
+                    Id = $"{p.TicketId}-{_seq:D2}", Type = WireTypes[(int)type], TicketId = p.TicketId, At = at,
+                    UnitId = unitId, Reason = reason, Outcome = outcome, Deadline = deadline, Urgency = urgency,
+                }));
+            }
+
+            public void AddReceived()
+            {
+                Last = p.ReceivedAt;
+                sink.Add((p.ReceivedAt.UtcTicks, p.Ordinal, ++_seq, new TicketEvent
+                {
+                    Id = $"{p.TicketId}-{_seq:D2}", Type = WireTypes[(int)TicketEventType.Received], TicketId = p.TicketId, At = p.ReceivedAt,
+                    Channel = Channels.Wire(p.Channel), Category = p.Category, District = p.District, Text = p.Text,
+                    Tags = p.Storm != StormKind.None ? ["ice-storm"] : null,
+                    RequestType = p.IsOrder ? Wire(p.Type) : null,
+                }));
             }
         }
 
@@ -440,29 +457,20 @@ public static class MonthGenerator
 
         private void EmitTicket(Plan p, Emitter em)
         {
-            em.Add(TicketEventType.Received, p.ReceivedAt, e => e with
-            {
-                Channel = Channels.Wire(p.Channel), Category = p.Category, District = p.District, Text = p.Text,
-                Tags = p.Storm != StormKind.None ? ["ice-storm"] : null,
-                RequestType = p.IsOrder ? Wire(p.Type) : null,
-            });
+            em.AddReceived();
             if (!p.IsOrder)
             {
                 em.Add(TicketEventType.Answered, p.AnsweredAt);
                 return;
             }
             var explicitDeadline = ExplicitDeadline.Contains(p.Ordinal);
-            em.Add(TicketEventType.Dispatched, p.DispatchedAt, e => e with
-            {
-                UnitId = p.FirstUnitId ?? p.UnitId,
-                Urgency = p.Urgency == Urgency.Urgent ? "urgent" : null,
-                Deadline = explicitDeadline ? p.Deadline : null,
-            });
+            em.Add(TicketEventType.Dispatched, p.DispatchedAt, unitId: p.FirstUnitId ?? p.UnitId,
+                urgency: p.Urgency == Urgency.Urgent ? "urgent" : null, deadline: explicitDeadline ? p.Deadline : null);
             if (p.ReturnApproved)
             {
-                em.Add(TicketEventType.ReturnRequested, p.ReturnRequestedAt, e => e with { Reason = "不属于本单位职责范围，申请退单" });
-                em.Add(TicketEventType.ReturnApproved, p.ReturnApprovedAt, e => e with { Reason = "经核实，改派责任单位" });
-                em.Add(TicketEventType.Reassigned, p.FinalDispatchAt, e => e with { UnitId = p.UnitId });
+                em.Add(TicketEventType.ReturnRequested, p.ReturnRequestedAt, reason: "不属于本单位职责范围，申请退单");
+                em.Add(TicketEventType.ReturnApproved, p.ReturnApprovedAt, reason: "经核实，改派责任单位");
+                em.Add(TicketEventType.Reassigned, p.FinalDispatchAt, unitId: p.UnitId);
             }
             switch (p.Role)
             {
@@ -504,7 +512,7 @@ public static class MonthGenerator
             for (var i = 0; i < pre.Count; i++)
             {
                 var (type, reason) = pre[i];
-                em.Add(type, preTimes[i], e => e with { Reason = reason, Deadline = type == TicketEventType.Extended ? extendTo : null });
+                em.Add(type, preTimes[i], reason: reason, deadline: type == TicketEventType.Extended ? extendTo : null);
             }
             if (extendTo is { } d) p.Deadline = d;
             em.Add(TicketEventType.Replied, reply);
@@ -513,7 +521,7 @@ public static class MonthGenerator
             for (var i = 0; i < post.Count; i++)
             {
                 var (type, outcome, reason) = post[i];
-                em.Add(type, postTimes[i], e => e with { Outcome = outcome, Reason = reason });
+                em.Add(type, postTimes[i], reason: reason, outcome: outcome);
             }
         }
 
@@ -548,7 +556,7 @@ public static class MonthGenerator
             var until = Min(p.Deadline, _eom);
             if (_rnd.NextDouble() < 0.9 && until > p.FinalDispatchAt.AddMinutes(2)) em.Add(TicketEventType.Signed, Times(p.FinalDispatchAt, Min(until, p.FinalDispatchAt.AddDays(1)), 1)[0]);
             if (_rnd.NextDouble() < 0.6 && p.Deadline.AddHours(2) < _eom)
-                em.Add(TicketEventType.Supervised, Times(p.Deadline, _eom, 1)[0], e => e with { Reason = "超期未办结，督办" });
+                em.Add(TicketEventType.Supervised, Times(p.Deadline, _eom, 1)[0], reason: "超期未办结，督办");
         }
 
         /// <summary>Due next month: signed, and replied, visited and closed within this month when the reply comes early.</summary>
@@ -561,7 +569,7 @@ public static class MonthGenerator
             var steps = new List<(TicketEventType, string?)> { (TicketEventType.FollowedUp, _rnd.NextDouble() < 0.9 ? "satisfied" : "dissatisfied") };
             if (_rnd.NextDouble() < 0.9) steps.Add((TicketEventType.Closed, null));
             var times = Times(reply, Min(_eom, reply.AddDays(5)), steps.Count);
-            for (var i = 0; i < steps.Count; i++) em.Add(steps[i].Item1, times[i], e => e with { Outcome = steps[i].Item2 });
+            for (var i = 0; i < steps.Count; i++) em.Add(steps[i].Item1, times[i], outcome: steps[i].Item2);
         }
 
         // ---- helpers --------------------------------------------------------------------------------------------
