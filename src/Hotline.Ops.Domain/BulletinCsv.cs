@@ -5,7 +5,7 @@ namespace Hotline.Ops.Domain;
 /// <summary>One row of a bulletin assessment table (附件1/附件2) in the reference CSV's columns.</summary>
 public sealed record BulletinRow(
     AssessmentChannel Channel, UnitKind Kind, string Unit, AssessmentCounts Counts,
-    decimal? PublishedRatePct, decimal? PublishedScore, Grade? PublishedGrade, int? SeedLine = null)
+    decimal? PublishedRatePct, decimal? PublishedScore, Grade? PublishedGrade, int? SeedLine = null, string? UnitId = null)
 {
     /// <summary>Follow-ups (回访) behind the published rate.</summary>
     public int FollowUps => Counts.FollowUps;

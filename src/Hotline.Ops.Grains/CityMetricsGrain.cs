@@ -24,14 +24,14 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
     private const int ChartHours = 12;
     private readonly IPersistentState<CityRecord> _record;
     private readonly GroupCommit _commit;
-    private readonly TimeProvider _clock;
+    private readonly CityClock _clock;
     private readonly GradeBounds _bounds;
     private IReadOnlyList<UnitProfile> _units = [];
     private DateTime _unitsFetched;
     private bool _dirty = true;
     private string? _lastCity;
 
-    public CityMetricsGrain([PersistentState("city", GrainStorage.Name)] IPersistentState<CityRecord> record, TimeProvider clock, GradeBounds bounds)
+    public CityMetricsGrain([PersistentState("city", GrainStorage.Name)] IPersistentState<CityRecord> record, CityClock clock, GradeBounds bounds)
     {
         _record = record;
         _clock = clock;

@@ -33,7 +33,8 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
     private const string ReminderName = "deadline-watch";
     private readonly IPersistentState<UnitMonthLedger> _ledger;
     private readonly GroupCommit _commit;
-    private readonly TimeProvider _clock;
+    private readonly CityClock _clock;
+    private readonly GradeBounds _bounds;
     private readonly ILogger<UnitMonthGrain> _logger;
     private readonly SortedSet<(DateTimeOffset Next, string TicketId)> _schedule = [];
     private AssessmentCounts _hotline, _mailbox;
@@ -44,8 +45,9 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
 
     public UnitMonthGrain(
         [PersistentState("unitMonth", GrainStorage.Name)] IPersistentState<UnitMonthLedger> ledger,
-        TimeProvider clock, ILogger<UnitMonthGrain> logger)
+        CityClock clock, GradeBounds bounds, ILogger<UnitMonthGrain> logger)
     {
+        _bounds = bounds;
         _ledger = ledger;
         _clock = clock;
         _logger = logger;
@@ -124,7 +126,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         var unit = await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile();
         if (unit is not null)
         {
-            var card = Scorecard.Build(unit, summary, (await GetAtRisk(20)), GradeBounds.Default);
+            var card = Scorecard.Build(unit, summary, (await GetAtRisk(20)), _bounds);
             await GrainFactory.Publish(WallMessage.Of(WallTopics.Unit(_unitId), WallTopics.Methods.UnitMetrics, card));
         }
     }

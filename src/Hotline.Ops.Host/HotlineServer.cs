@@ -30,18 +30,19 @@ public static class HotlineServer
         if (options.Clock == "event")
         {
             var eventClock = new EventClock(TimeProvider.System);
-            builder.Services.AddSingleton<TimeProvider>(eventClock);
+            builder.Services.AddSingleton(new CityClock(eventClock));
             builder.Services.AddSingleton<IEventTimeSink>(eventClock);
         }
         else
         {
-            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton(new CityClock(TimeProvider.System));
             builder.Services.AddSingleton<IEventTimeSink, NoEventTimeSink>();
         }
         builder.Services.AddSingleton<ActivityBuffer>();
         builder.Services.AddSingleton(WorkingCalendar.China);
-        builder.Services.AddSingleton(DeadlinePolicy.Default);
-        builder.Services.AddSingleton(GradeBounds.Default);
+        // Deadlines and grade bounds are configuration (appsettings.json, environment, command line).
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:Deadlines").Get<DeadlinePolicy>() ?? DeadlinePolicy.Default);
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:GradeBounds").Get<GradeBounds>() ?? GradeBounds.Default);
         builder.Services.AddSingleton<TicketRulesProvider>();
 
         builder.UseOrleans(silo =>
@@ -78,6 +79,7 @@ public static class HotlineServer
             foreach (var c in HotlineSerialization.Json.Converters) o.PayloadSerializerOptions.Converters.Add(c);
         });
         builder.Services.AddSingleton<BulletinService>();
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:Bulletin").Get<BulletinRules>() ?? BulletinRules.Default);
         builder.Services.AddSingleton<EventIngest>();
 
         var app = builder.Build();
@@ -94,6 +96,7 @@ public static class HotlineServer
         app.MapUnitsApi();
         app.MapTicketsApi();
         app.MapBulletinApi();
+        app.MapAdjustmentsApi();
         return app;
     }
 
@@ -117,11 +120,11 @@ public sealed class Readiness
 /// a fresh store, and wakes the unit ledgers around now so their deadline watch resumes (the embedded mode keeps
 /// reminders in memory; the cluster's reminders would do it too).
 /// </summary>
-public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, TimeProvider clock, ILogger<UnitSeeder> logger) : IHostedService
+public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, CityClock clock, ILogger<UnitSeeder> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        if (clock is EventClock ec && await grains.GetGrain<IClockGrain>(0).Get() is { } highWater) ec.Observe(highWater);
+        if (clock.Source is EventClock ec && await grains.GetGrain<IClockGrain>(0).Get() is { } highWater) ec.Observe(highWater);
         var registry = grains.GetGrain<IUnitRegistryGrain>(0);
         var n = await registry.SeedIfEmpty(SeedUnits.All);
         if (n > 0) logger.LogInformation("Registered {Count} responsible units from the reference bulletin", n);

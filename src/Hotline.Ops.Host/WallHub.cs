@@ -10,7 +10,7 @@ namespace Hotline.Ops.Host;
 /// The live push hub (/hubs/wall). Clients join topics with Subscribe(topic) and first get a full snapshot, then the
 /// coalesced changes; a client that reconnects subscribes again and so is brought up to date.
 /// </summary>
-public sealed class WallHub(IGrainFactory grains, TimeProvider clock) : Hub
+public sealed class WallHub(IGrainFactory grains, CityClock clock) : Hub
 {
     public async Task Subscribe(string topic)
     {
@@ -60,7 +60,7 @@ public sealed class WallHubBridge(IGrainFactory grains, IHubContext<WallHub> hub
 }
 
 /// <summary>The silo's once-a-second chores: merge pre-aggregated activity into the city, persist the event clock.</summary>
-public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity, TimeProvider clock, ILogger<SiloHeartbeat> logger) : BackgroundService
+public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity, CityClock clock, ILogger<SiloHeartbeat> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -76,7 +76,7 @@ public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity,
     private Task Beat(ref DateTimeOffset? savedClock)
     {
         var tasks = new List<Task> { activity.FlushAsync(grains) };
-        if (clock is EventClock { HasTime: true } ec && ec.GetUtcNow() != savedClock)
+        if (clock.Source is EventClock { HasTime: true } ec && ec.GetUtcNow() != savedClock)
         {
             savedClock = ec.GetUtcNow();
             tasks.Add(grains.GetGrain<IClockGrain>(0).Advance(savedClock.Value));

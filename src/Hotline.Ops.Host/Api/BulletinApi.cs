@@ -3,14 +3,20 @@ using Hotline.Ops.Domain;
 
 namespace Hotline.Ops.Host.Api;
 
-/// <summary>Assembles the month's bulletin from the units' ledgers.</summary>
-public sealed class BulletinService(IGrainFactory grains, GradeBounds bounds)
+/// <summary>Assembles the month's bulletin from the units' ledgers, the city's activity and the adjustments ledger.</summary>
+public sealed class BulletinService(IGrainFactory grains, GradeBounds bounds, BulletinRules rules)
 {
+    /// <summary>Published bulletins we compare with (the reference data shipped with the domain).</summary>
+    private static IReadOnlyList<BulletinRow>? PublishedFor(string month) => month == "2024-02" ? BulletinCsv.February2024 : null;
+
     public async Task<BulletinReport> BuildAsync(string month)
     {
         var units = await grains.GetGrain<IUnitRegistryGrain>(0).List();
-        var counts = await Task.WhenAll(units.Select(u => grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month(u.Id, month)).GetSummary()));
-        return Bulletins.Build(month, units.Zip(counts, (u, c) => new UnitMonth(u, c.Hotline, c.Mailbox)), bounds);
+        var summaries = await Task.WhenAll(units.Select(u => grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month(u.Id, month)).GetSummary()));
+        var a = await grains.GetGrain<ICityMetricsGrain>(0).GetMonthActivity(month);
+        var activity = new HourCounts { Received = a.Received, Answered = a.Answered, Dispatched = a.Dispatched, ByCategory = a.ByCategory, ByChannel = a.ByChannel, ByTag = a.ByTag };
+        var entered = await grains.GetGrain<IAdjustmentsGrain>(int.Parse(month[..4])).List();
+        return Bulletins.Build(month, units.Zip(summaries, (u, s) => new UnitMonth(u, s.Hotline, s.Mailbox)), activity, entered, PublishedFor(month), bounds, rules);
     }
 }
 
@@ -34,5 +40,13 @@ public static class BulletinApi
             var report = await bulletins.BuildAsync(month);
             return Results.Text(BulletinCsv.Format(report.Table(channel).Rows), "text/csv; charset=utf-8");
         }).WithSummary("One assessment table as CSV, in the reference CSV's columns.");
+
+        app.MapGet("/bulletin/{month}", async (string month, BulletinService bulletins, IGrainFactory grains) =>
+        {
+            if (!CityTime.TryParseMonth(month, out _)) return Problems.NotFound($"'{month}' is not a month (YYYY-MM)");
+            var report = await bulletins.BuildAsync(month);
+            var units = (await grains.GetGrain<IUnitRegistryGrain>(0).List()).ToDictionary(u => u.Id);
+            return Results.Content(BulletinPage.Render(report, units), "text/html; charset=utf-8");
+        }).WithSummary("The month's bulletin as a printable page.");
     }
 }

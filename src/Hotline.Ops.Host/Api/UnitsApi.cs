@@ -1,5 +1,6 @@
 using Hotline.Ops.Contracts;
 using Hotline.Ops.Domain;
+using Hotline.Ops.Grains;
 
 namespace Hotline.Ops.Host.Api;
 
@@ -28,7 +29,7 @@ public static class UnitsApi
             return Results.Ok(profile);
         }).WithSummary("Registers or edits a responsible unit.");
 
-        app.MapGet("/api/units/{id}/scorecard", async (string id, string? month, IGrainFactory grains, TimeProvider clock) =>
+        app.MapGet("/api/units/{id}/scorecard", async (string id, string? month, IGrainFactory grains, CityClock clock) =>
         {
             month ??= CityTime.MonthOf(clock.GetUtcNow());
             if (!CityTime.TryParseMonth(month, out _)) return Problems.BadRequest($"'{month}' is not a month (YYYY-MM)");
