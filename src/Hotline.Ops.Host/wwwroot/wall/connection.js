@@ -27,13 +27,21 @@ export function connectWall({ topic, handlers, onState }) {
   }
 
   let restartTimer = null;
+  let starting = false;
+
+  function scheduleStart(delay) {
+    clearTimeout(restartTimer);
+    restartTimer = setTimeout(() => start(false), delay);
+  }
 
   async function subscribe() {
     await connection.invoke("Subscribe", topic);
   }
 
   async function start(initial) {
-    clearTimeout(restartTimer);
+    // One start at a time: a failed Subscribe stops the connection, whose onclose must not start a second one.
+    if (starting || connection.state !== signalR.HubConnectionState.Disconnected) return;
+    starting = true;
     // After a close the pill stays at "disconnected" during silent retries instead of flickering every 10 s.
     if (initial) onState("connecting");
     try {
@@ -42,12 +50,12 @@ export function connectWall({ topic, handlers, onState }) {
       onState("connected");
     } catch (err) {
       console.warn("wall: connection failed, retrying", err);
-      if (connection.state !== signalR.HubConnectionState.Disconnected) {
-        // Connected but Subscribe failed: drop the connection so that the retry starts clean.
-        await connection.stop().catch(() => {});
-      }
+      // Connected but Subscribe failed: drop the connection so that the retry starts clean.
+      if (connection.state !== signalR.HubConnectionState.Disconnected) await connection.stop().catch(() => {});
       onState(initial ? "connecting" : "disconnected");
-      restartTimer = setTimeout(() => start(false), initial ? 2000 : RESTART_DELAY_MS);
+      scheduleStart(initial ? 2000 : RESTART_DELAY_MS);
+    } finally {
+      starting = false;
     }
   }
 
@@ -61,10 +69,10 @@ export function connectWall({ topic, handlers, onState }) {
       await connection.stop().catch(() => {});
     }
   });
+  // Automatic reconnect gave up (or the server closed the connection): keep trying for as long as the page is open.
   connection.onclose(() => {
     onState("disconnected");
-    clearTimeout(restartTimer);
-    restartTimer = setTimeout(() => start(false), RESTART_DELAY_MS);
+    if (!starting) scheduleStart(RESTART_DELAY_MS);
   });
 
   start(true);
