@@ -397,13 +397,18 @@ export function renderQueues(q) {
   document.getElementById("queue-oldest").dataset.level = isNum(oldest) && oldest > 60 ? "alert" : isNum(oldest) && oldest > 15 ? "warn" : "normal";
   const list = document.getElementById("queue-list");
   if (!has) { list.replaceChildren(el("div", "empty", t("queue.none"))); return; }
-  list.replaceChildren(...queues.slice(0, 4).map((x) => {
+  // One line per queue under a small header; the totals above carry the big numbers.
+  const head = el("div", "queue-row queue-head");
+  head.append(el("span", "queue-name", t("queue.name")));
+  for (const k of ["queue.waiting", "queue.oldest", "queue.available", "queue.sl"]) head.append(el("span", "queue-cell", t(k)));
+  list.replaceChildren(head, ...queues.slice(0, 3).map((x) => {
     const row = el("div", "queue-row");
+    row.setAttribute("data-testid", `queue-row-${x.id}`);
     row.append(el("span", "queue-name", x.name ?? x.id));
-    row.append(el("span", "queue-cell", `${t("queue.waiting")} ${int(x.waiting)}`));
-    row.append(el("span", "queue-cell", `${t("queue.oldest")} ${waitTime(x.oldestWaitSeconds)}`));
-    row.append(el("span", "queue-cell", `${t("queue.available")} ${int(x.agentsAvailable)}`));
-    row.append(el("span", "queue-cell", `${t("queue.sl")} ${pct(x.serviceLevelPct, 0)}`));
+    row.append(el("span", "queue-cell", int(x.waiting)));
+    row.append(el("span", "queue-cell", waitTime(x.oldestWaitSeconds)));
+    row.append(el("span", "queue-cell", int(x.agentsAvailable)));
+    row.append(el("span", "queue-cell", pct(x.serviceLevelPct, 0)));
     return row;
   }));
 }
