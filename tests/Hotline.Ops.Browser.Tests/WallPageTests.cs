@@ -45,6 +45,32 @@ public sealed class WallPageTests(WallBrowser wall)
     }
 
     [Fact]
+    public async Task Ticker_shows_the_deadline_warnings_newest_first()
+    {
+        await using var page = await wall.OpenAsync();
+        await Expect(page.TestId("connection-state")).ToHaveAttributeAsync("data-state", "connected", Within10s);
+        var ticket = $"T-{Guid.NewGuid().ToString("N")[..8]}";
+        var now = CityClock.Now;
+        // An urgent order three seconds from its deadline: due soon and due today at once, overdue three seconds later.
+        await wall.Server.PostEventsAsync(
+        [
+            new { id = ticket + "-r", type = "received", ticketId = ticket, at = CityClock.Iso(now.AddMinutes(-2)), channel = "hotline", category = "public-services", text = "停水" },
+            new { id = ticket + "-d", type = "dispatched", ticketId = ticket, at = CityClock.Iso(now.AddMinutes(-1)), unitId = "water-group", urgency = "urgent", deadline = CityClock.Iso(now.AddSeconds(3)) },
+        ]);
+        var ticker = page.TestId("ticker");
+        var newest = ticker.Locator("li").First;
+        await Expect(newest).ToHaveAttributeAsync("data-ticket-id", ticket, Within10s);
+        await Expect(newest).ToHaveAttributeAsync("data-kind", "overdue", Within10s);
+        await Expect(newest).ToContainTextAsync("已超期");
+        await Expect(newest).ToContainTextAsync("市水务集团公司");
+        // The earlier warnings of the same order stay below it, newest first.
+        var kinds = await ticker.Locator($"li[data-ticket-id='{ticket}']").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.kind)");
+        Assert.Equal(["overdue", "dueToday", "dueSoon"], kinds);
+        await page.ScreenshotAsync("ticker");
+        Assert.Empty(page.Errors);
+    }
+
+    [Fact]
     public async Task Switches_language_and_remembers_it()
     {
         await using var page = await wall.OpenAsync();

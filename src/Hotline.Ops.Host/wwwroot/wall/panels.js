@@ -245,11 +245,10 @@ function monthName(month) {
 }
 
 function sortRows(rows) {
-  // Score descending; units without a score (no orders yet) last, by name so the order is stable.
-  return [...rows].sort((a, b) => {
-    const sa = isNum(a.score) ? a.score : -Infinity, sb = isNum(b.score) ? b.score : -Infinity;
-    return sb - sa || String(a.name).localeCompare(String(b.name), "zh-CN");
-  });
+  // Score descending; units without a score yet last, the busiest of them first; then by name, so the order is stable.
+  const n = (v) => (isNum(v) ? v : -Infinity);
+  return [...rows].sort((a, b) =>
+    n(b.score) - n(a.score) || n(b.open) - n(a.open) || n(b.due) - n(a.due) || String(a.name).localeCompare(String(b.name), "zh-CN"));
 }
 
 function rowElement(r, rank) {
