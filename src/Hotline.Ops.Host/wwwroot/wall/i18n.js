@@ -21,7 +21,7 @@ const TEXT = {
     "kpi.ordinary": "常态同时段",
     "kpi.monthReceived": "本月受理 {0}",
     "kpi.monthDispatched": "本月派单 {0}",
-    "kpi.monthAnswered": "本月直接答复 {0}",
+    "kpi.monthAnswered": "直接答复 {0}",
     "kpi.ofOpen": "占在办",
     "chart.title": "近12小时分类诉求量",
     "chart.empty": "暂无数据",

@@ -52,7 +52,7 @@ export function renderKpis(m) {
   setKpiVsOrdinary("kpi-dispatched-today", today.dispatched, today.dispatchedOrdinary);
   setKpi("kpi-open", orders.open, int(orders.open), isNum(mtd.dispatched) ? t("kpi.monthDispatched", int(mtd.dispatched)) : "");
   setKpi("kpi-due-today", orders.dueToday, int(orders.dueToday), "", isNum(orders.dueToday) && orders.dueToday > 0 ? "warn" : "normal");
-  setKpi("kpi-overdue", orders.overdue, int(orders.overdue), "", isNum(orders.overdue) && orders.overdue > 0 ? "alert" : "good");
+  setKpi("kpi-overdue", orders.overdue, int(orders.overdue), "", isNum(orders.overdue) && orders.overdue > 0 ? "alert" : isNum(orders.overdue) ? "good" : "normal");
   setKpi("kpi-supervised", orders.supervised, int(orders.supervised), "", isNum(orders.supervised) && orders.supervised > 0 ? "warn" : "normal");
   setKpi("kpi-completion", mtd.completionRatePct, pct(mtd.completionRatePct), isNum(mtd.received) ? t("kpi.monthReceived", int(mtd.received)) : "");
   setKpi("kpi-on-time", mtd.onTimeRatePct, pct(mtd.onTimeRatePct), isNum(mtd.answered) ? t("kpi.monthAnswered", int(mtd.answered)) : "");
@@ -229,7 +229,9 @@ export class LeagueTable {
       if (pageCount > 1) head.append(el("span", "league-page", t("league.page", page + 1, pageCount)));
       section.append(head);
       if (!g.rows.length) section.append(el("div", "league-empty", t("league.empty")));
-      g.rows.slice(page * per, page * per + per).forEach((r, j) => section.append(rowElement(r, page * per + j + 1)));
+      // The last page is filled from the end, so every page of a group has the same height and the panel never jumps.
+      const first = Math.max(0, Math.min(page * per, g.rows.length - per));
+      g.rows.slice(first, first + per).forEach((r, j) => section.append(rowElement(r, first + j + 1)));
       frag.append(section);
     });
     this.container.replaceChildren(frag);
