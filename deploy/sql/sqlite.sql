@@ -45,6 +45,7 @@ SELECT PayloadBinary, Version FROM OrleansStorage
 -- NULL version = first write (insert); otherwise the stored row must carry that version. The EXISTS
 -- guard keeps a write with a stale version from re-creating a row that is gone.
 ('WriteToStorageKey', '
+PRAGMA synchronous = NORMAL;
 INSERT INTO OrleansStorage (GrainIdHash, GrainIdN0, GrainIdN1, GrainTypeHash, GrainTypeString,
                             GrainIdExtensionString, ServiceId, PayloadBinary, Version)
 SELECT @GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString,
@@ -63,6 +64,7 @@ SELECT CASE WHEN changes() > 0 THEN COALESCE(@GrainStateVersion + 1, 1) END AS N
 '),
 -- Clearing keeps the row (payload NULL) so the version keeps growing across clear/write cycles.
 ('ClearStorageKey', '
+PRAGMA synchronous = NORMAL;
 UPDATE OrleansStorage
    SET PayloadBinary = NULL, Version = Version + 1, ModifiedOn = strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now'')
  WHERE GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash AND ServiceId = @ServiceId

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Hotline.Ops.Domain;
 
 namespace Hotline.Ops.Contracts;
@@ -18,4 +19,14 @@ public interface ITicketGrain : IGrainWithStringKey
 
     /// <summary>The ticket's state and history, or null for an unknown ticket.</summary>
     Task<TicketState?> Get();
+
+    /// <summary>
+    /// Where the order counts now and at which version: what its unit ledger rebuilds itself from. Interleaved: a
+    /// ledger activated by this ticket's own report asks for it while the ticket awaits that report.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<TicketReport> GetReport();
 }
+
+[GenerateSerializer, Immutable]
+public sealed record TicketReport([property: Id(0)] int Version, [property: Id(1)] OrderContribution? Contribution);

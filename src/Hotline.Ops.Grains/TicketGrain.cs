@@ -36,6 +36,8 @@ public sealed class TicketGrain(
 
     public Task<TicketState?> Get() => Task.FromResult(record.State.Ticket);
 
+    public Task<TicketReport> GetReport() => Task.FromResult(new TicketReport(record.State.Ticket?.Version ?? 0, record.State.Reported));
+
     public async Task<EventResult> Apply(TicketEvent e)
     {
         var current = record.State.Ticket;

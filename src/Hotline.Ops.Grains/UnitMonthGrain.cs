@@ -6,19 +6,22 @@ using Orleans.Concurrency;
 namespace Hotline.Ops.Grains;
 
 /// <summary>A ticket's last reported contribution to this unit-month, and the last deadline warning it got.</summary>
-[GenerateSerializer]
-public sealed record LedgerEntry(
-    [property: Id(0)] int Version,
-    [property: Id(1)] OrderContribution? Contribution,
-    [property: Id(2)] int Warned = 0)
+public sealed record LedgerEntry(int Version, OrderContribution? Contribution, int Warned = 0)
 {
     public bool IsOpen => Contribution is { Open: true };
 }
 
+/// <summary>
+/// What a ledger stores: which orders count here and the last warning each got. The contributions themselves are
+/// stored once, with their tickets; the ledger rebuilds its counters from them when it activates. So only a
+/// change of membership (dispatch, reassignment, a deadline moving month) or a warning costs a write here, not every
+/// reply or follow-up, and the stored state stays small.
+/// </summary>
 [GenerateSerializer]
 public sealed class UnitMonthLedger
 {
-    [Id(0)] public Dictionary<string, LedgerEntry> Orders { get; set; } = [];
+    /// <summary>Ticket id → last warning sent (0 none, then <see cref="WarningKind"/>).</summary>
+    [Id(0)] public Dictionary<string, int> Members { get; set; } = [];
 }
 
 /// <summary>
@@ -40,6 +43,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
     private AssessmentCounts _hotline, _mailbox;
     private string _unitId = "", _month = "", _unitName = "";
     private DateTimeOffset _activatedAt;
+    private readonly Dictionary<string, LedgerEntry> _orders = [];
     private bool _dirty, _reminderOn;
     private UnitMonthSummary? _lastSummary;
 
@@ -60,12 +64,8 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         var slash = key.LastIndexOf('/');
         (_unitId, _month) = (key[..slash], key[(slash + 1)..]);
         _activatedAt = _clock.GetUtcNow();
-        _dirty = _ledger.State.Orders.Count > 0; // tell the city what a restored ledger holds
-        foreach (var (ticketId, e) in _ledger.State.Orders)
-        {
-            Add(e, +1);
-            Schedule(ticketId, e);
-        }
+        await Rebuild();
+        _dirty = _orders.Count > 0; // tell the city what a restored ledger holds
         _unitName = (await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile())?.Name ?? _unitId;
         _reminderOn = await this.GetReminder(ReminderName) is not null;
         if (!_dirty) _lastSummary = Summarise(_activatedAt);
@@ -74,13 +74,36 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
 
     public Task Wake() => Task.CompletedTask;
 
+    /// <summary>Reads every member's contribution from its ticket; members that count elsewhere now are dropped.</summary>
+    private async Task Rebuild()
+    {
+        var members = _ledger.State.Members;
+        var key = this.GetPrimaryKeyString();
+        var gone = new List<string>();
+        foreach (var chunk in members.Keys.ToList().Chunk(256))
+        {
+            var reports = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<ITicketGrain>(id).GetReport()));
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var c = reports[i].Contribution;
+                if (c is null || UnitKeys.Month(c.UnitId, c.Month) != key) { gone.Add(chunk[i]); continue; }
+                var entry = new LedgerEntry(reports[i].Version, c, members[chunk[i]]);
+                _orders[chunk[i]] = entry;
+                Add(entry, +1);
+                Schedule(chunk[i], entry);
+            }
+        }
+        if (gone.Count == 0) return;
+        foreach (var id in gone) members.Remove(id);
+        await _commit.CommitAsync();
+    }
+
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
 
     public Task Report(string ticketId, int version, OrderContribution? c)
     {
-        var orders = _ledger.State.Orders;
         var warned = 0;
-        if (orders.TryGetValue(ticketId, out var old))
+        if (_orders.TryGetValue(ticketId, out var old))
         {
             if (old.Version >= version) return Task.CompletedTask; // a redelivery or an overtaken report
             Add(old, -1);
@@ -88,19 +111,26 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
             // Warnings stand while the deadline does; a new deadline (extension) starts them afresh.
             if (old.Contribution is { } oc && c is not null && oc.Deadline == c.Deadline && oc.DispatchedAt == c.DispatchedAt) warned = old.Warned;
         }
-        // A removal is kept as an entry without a contribution, so a late, older report cannot bring the order back.
+        // A removal stays in memory without a contribution, so a late, older report cannot bring the order back.
         var entry = new LedgerEntry(version, c, warned);
-        orders[ticketId] = entry;
+        _orders[ticketId] = entry;
         Add(entry, +1);
         Schedule(ticketId, entry);
         _dirty = true;
+
+        // Only membership and warnings are stored here: a reply or a follow-up changes nothing durable.
+        var members = _ledger.State.Members;
+        var isMember = members.TryGetValue(ticketId, out var storedWarned);
+        if (c is null && isMember) members.Remove(ticketId);
+        else if (c is not null && (!isMember || storedWarned != warned)) members[ticketId] = warned;
+        else return Task.CompletedTask;
         return _commit.CommitAsync();
     }
 
     public Task<UnitMonthSummary> GetSummary() => Task.FromResult(Summarise(_clock.GetUtcNow()));
 
     public Task<IReadOnlyList<AtRiskOrder>> GetAtRisk(int max) => Task.FromResult<IReadOnlyList<AtRiskOrder>>(
-        _ledger.State.Orders.Where(o => o.Value.IsOpen)
+        _orders.Where(o => o.Value.IsOpen)
             .OrderBy(o => o.Value.Contribution!.Deadline).ThenBy(o => o.Key, StringComparer.Ordinal).Take(max)
             .Select(o =>
             {
@@ -139,7 +169,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         {
             var (_, ticketId) = _schedule.Min;
             _schedule.Remove(_schedule.Min);
-            var e = _ledger.State.Orders[ticketId];
+            var e = _orders[ticketId];
             var c = e.Contribution!;
             var warned = e.Warned;
             foreach (var kind in DeadlineWarnings.DueAt(now, e.Warned, c.DispatchedAt, c.Deadline))
@@ -149,7 +179,8 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
                 warned = (int)kind;
             }
             var next = e with { Warned = warned };
-            _ledger.State.Orders[ticketId] = next;
+            _orders[ticketId] = next;
+            _ledger.State.Members[ticketId] = warned;
             Schedule(ticketId, next);
         }
         if (due.Count == 0) return;
@@ -165,7 +196,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
     /// <summary>A ledger with open orders keeps a reminder so it is reactivated after a restart; without, it drops it.</summary>
     private async Task KeepReminder()
     {
-        var anyOpen = _schedule.Count > 0 || _ledger.State.Orders.Values.Any(e => e.IsOpen);
+        var anyOpen = _schedule.Count > 0 || _orders.Values.Any(e => e.IsOpen);
         try
         {
             if (anyOpen && !_reminderOn)
@@ -189,7 +220,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
     {
         int open = 0, openHotline = 0, dueToday = 0, overdue = 0, supervised = 0, missed = 0;
         var today = CityTime.Date(now);
-        foreach (var e in _ledger.State.Orders.Values)
+        foreach (var e in _orders.Values)
         {
             if (e.Contribution is not { } c) continue;
             if (c.Counts.OnTime == 0 && c.Deadline < now) missed++;

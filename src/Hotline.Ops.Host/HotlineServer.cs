@@ -71,6 +71,7 @@ public static class HotlineServer
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<UnitSeeder>();
         builder.Services.AddHostedService<SiloHeartbeat>();
+        if (options.Demo) builder.Services.AddHostedService<DemoReplay>();
         builder.Services.AddSingleton<WallHubBridge>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WallHubBridge>());
         builder.Services.AddSignalR().AddJsonProtocol(o =>

@@ -14,7 +14,8 @@ public sealed record ServerOptions
     /// <summary>"wall" (default) or "event": the clock is the latest accepted event time.</summary>
     public string Clock { get; init; } = "wall";
     public bool Demo { get; init; }
-    public double DemoSpeed { get; init; } = 600;
+    /// <summary>Minutes of the month per minute of wall time in the demo (120: a day in 12 minutes).</summary>
+    public double DemoSpeed { get; init; } = 120;
 
     /// <summary>Command-line switches mapped onto configuration keys; flags without a value are given "true".</summary>
     public static readonly Dictionary<string, string> Switches = new()
@@ -61,9 +62,10 @@ public sealed record ServerOptions
             Postgres = s["Postgres"] is { Length: > 0 } pg ? pg : config["HOTLINE_POSTGRES"] is { Length: > 0 } env ? env : null,
             SiloPort = Int(s, "SiloPort", 11111),
             GatewayPort = Int(s, "GatewayPort", 30000),
-            Clock = s["Clock"] ?? "wall",
+            // A replay runs on its own time: the demo implies the event clock.
+            Clock = s["Clock"] ?? (bool.TryParse(s["Demo"], out var d) && d ? "event" : "wall"),
             Demo = bool.TryParse(s["Demo"], out var demo) && demo,
-            DemoSpeed = double.TryParse(s["DemoSpeed"], System.Globalization.CultureInfo.InvariantCulture, out var sp) ? sp : 600,
+            DemoSpeed = double.TryParse(s["DemoSpeed"], System.Globalization.CultureInfo.InvariantCulture, out var sp) ? sp : 120,
         };
         if (o.Clock is not ("wall" or "event")) throw new ArgumentException($"--clock must be 'wall' or 'event', not '{o.Clock}'");
         return o;

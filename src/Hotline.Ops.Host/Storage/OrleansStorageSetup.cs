@@ -1,3 +1,6 @@
+using Orleans.Providers;
+using Orleans.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Hosting;
 
@@ -28,7 +31,12 @@ public static class OrleansStorageSetup
     public static ISiloBuilder UseHotlineSqlite(this ISiloBuilder builder, string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        AddGrainStorage(builder, HotlineStorage.SqliteInvariant, connectionString);
+        // The ADO.NET provider under its own name, and our names over it through one writer queue.
+        builder.AddAdoNetGrainStorage(SqliteProvider, o => Configure(o, HotlineStorage.SqliteInvariant, connectionString));
+        foreach (var name in new[] { HotlineStorage.StorageName, ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME })
+            builder.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) =>
+                sp.GetKeyedService<SingleWriterGrainStorage>(SqliteProvider) ?? throw new InvalidOperationException("no SQLite storage"));
+        builder.Services.AddKeyedSingleton(SqliteProvider, (sp, key) => new SingleWriterGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(key)));
         builder.UseInMemoryReminderService();
         return builder;
     }
@@ -51,18 +59,20 @@ public static class OrleansStorageSetup
         return builder;
     }
 
+    private const string SqliteProvider = "hotline-sqlite";
+
+    private static void Configure(AdoNetGrainStorageOptions o, string invariant, string connectionString)
+    {
+        o.Invariant = invariant;
+        o.ConnectionString = connectionString;
+        o.GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer();
+    }
+
     // Registered twice (named and default) over the same table: grains may use either name.
     private static void AddGrainStorage(ISiloBuilder builder, string invariant, string connectionString)
     {
-        void Configure(AdoNetGrainStorageOptions o)
-        {
-            o.Invariant = invariant;
-            o.ConnectionString = connectionString;
-            o.GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer();
-        }
-
-        builder.AddAdoNetGrainStorage(HotlineStorage.StorageName, Configure);
-        builder.AddAdoNetGrainStorageAsDefault(Configure);
+        builder.AddAdoNetGrainStorage(HotlineStorage.StorageName, o => Configure(o, invariant, connectionString));
+        builder.AddAdoNetGrainStorageAsDefault(o => Configure(o, invariant, connectionString));
     }
 }
 

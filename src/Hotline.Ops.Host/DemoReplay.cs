@@ -1,0 +1,36 @@
+using Hotline.Ops.Replay;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Hotline.Ops.Host;
+
+/// <summary>
+/// --demo: replays February 2024 into this server in the background at a watchable speed, so a newcomer sees the wall
+/// come alive. It goes through the public event API like any feed; a restarted demo resends and gets duplicates.
+/// </summary>
+public sealed class DemoReplay(IServer server, ServerOptions options, Readiness readiness, ILogger<DemoReplay> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        while (!readiness.IsReady && !ct.IsCancellationRequested) await Task.Delay(200, ct);
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? ServerOptions.DefaultUrl;
+        var url = new Uri(address.Replace("://0.0.0.0", "://127.0.0.1").Replace("://[::]", "://127.0.0.1").Replace("://+", "://127.0.0.1"));
+        logger.LogInformation("Demo: replaying February 2024 into {Url} at speed {Speed} (minutes of the month per minute)", url, options.DemoSpeed);
+        try
+        {
+            var summary = await ReplayRunner.RunAsync(new ReplayOptions
+            {
+                Servers = [url],
+                Month = "2024-02",
+                Speed = options.DemoSpeed,
+                WaitForServers = TimeSpan.FromSeconds(30),
+            }, TextWriter.Null, ct);
+            logger.LogInformation("Demo replay finished: {Summary}", summary.ToString().ReplaceLineEndings(" "));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Demo replay stopped");
+        }
+    }
+}
