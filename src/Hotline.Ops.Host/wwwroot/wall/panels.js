@@ -396,6 +396,7 @@ export function renderQueues(q) {
   set("queue-available", total("agentsAvailable"), has ? int(total("agentsAvailable")) : DASH);
   set("queue-on-call", total("agentsOnCall"), has ? int(total("agentsOnCall")) : DASH);
   document.getElementById("queue-oldest").dataset.level = isNum(oldest) && oldest > 60 ? "alert" : isNum(oldest) && oldest > 15 ? "warn" : "normal";
+  document.querySelector("[data-testid=queue-panel]").dataset.hasData = String(has);
   const list = document.getElementById("queue-list");
   if (!has) { list.replaceChildren(el("div", "empty", t("queue.none"))); return; }
   // One line per queue under a small header; the totals above carry the big numbers.
