@@ -52,6 +52,7 @@ public sealed class WallBrowser : IAsyncLifetime
         var wall = new WallPage(context, page);
         page.PageError += (_, e) => wall.Errors.Add("page error: " + e);
         page.Console += (_, m) => { if (m.Type == "error") wall.Errors.Add("console error: " + m.Text); };
+        page.Request += (_, r) => { lock (wall.Requests) wall.Requests.Add(r); };
         var response = await page.GotoAsync($"{server.Url}/wall{query}");
         Assert.True(response is { Ok: true }, $"GET /wall answered {response?.Status}");
         return wall;
@@ -75,6 +76,7 @@ public sealed class WallPage(IBrowserContext context, IPage page) : IAsyncDispos
 {
     public IPage Page { get; } = page;
     public List<string> Errors { get; } = [];
+    public List<Microsoft.Playwright.IRequest> Requests { get; } = [];
 
     public ILocator TestId(string id) => Page.GetByTestId(id);
 
