@@ -39,6 +39,7 @@ public static class HotlineServer
             builder.Services.AddSingleton<IEventTimeSink, NoEventTimeSink>();
         }
         builder.Services.AddSingleton<ActivityBuffer>();
+        builder.Services.AddSingleton<EmergencyRules>();
         builder.Services.AddSingleton(WorkingCalendar.China);
         // Deadlines and grade bounds are configuration (appsettings.json, environment, command line).
         builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:Deadlines").Get<DeadlinePolicy>() ?? DeadlinePolicy.Default);
@@ -98,6 +99,8 @@ public static class HotlineServer
         app.MapTicketsApi();
         app.MapBulletinApi();
         app.MapAdjustmentsApi();
+        app.MapSurgesApi();
+        app.MapEmergenciesApi();
         return app;
     }
 

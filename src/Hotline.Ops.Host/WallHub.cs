@@ -60,8 +60,10 @@ public sealed class WallHubBridge(IGrainFactory grains, IHubContext<WallHub> hub
 }
 
 /// <summary>The silo's once-a-second chores: merge pre-aggregated activity into the city, persist the event clock.</summary>
-public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity, CityClock clock, ILogger<SiloHeartbeat> logger) : BackgroundService
+public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity, EmergencyRules emergencies, CityClock clock, ILogger<SiloHeartbeat> logger) : BackgroundService
 {
+    private int _beats;
+
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         DateTimeOffset? savedClock = null;
@@ -75,7 +77,10 @@ public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity,
 
     private Task Beat(ref DateTimeOffset? savedClock)
     {
-        var tasks = new List<Task> { activity.FlushAsync(grains) };
+        // The surge detector's watermark: this silo's clock, read before the buffer is taken (none before the event clock has a time).
+        DateTimeOffset? watermark = clock.Source is EventClock { HasTime: false } ? null : clock.GetUtcNow();
+        var tasks = new List<Task> { activity.FlushAsync(grains, watermark) };
+        if (++_beats % 3 == 0) tasks.Add(emergencies.RefreshAsync(grains));
         if (clock.Source is EventClock { HasTime: true } ec && ec.GetUtcNow() != savedClock)
         {
             savedClock = ec.GetUtcNow();
