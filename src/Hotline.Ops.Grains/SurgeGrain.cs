@@ -13,12 +13,12 @@ public sealed class SurgeState
 
 /// <summary>
 /// The city's surge detector. It never sees single events: each silo merges its minute counts about once a second
-/// with its clock; the detector evaluates every whole event minute up to that clock less a minute of grace (counts
+/// with its clock; the detector evaluates every whole event minute up to that clock less two minutes of grace (counts
 /// that arrive later still count in the next windows). Alerts go to the wall and the leads at once.
 /// </summary>
 public sealed class SurgeGrain([PersistentState("surges", GrainStorage.Name)] IPersistentState<SurgeState> state, ILogger<SurgeGrain> logger) : Grain, ISurgeGrain
 {
-    private static readonly TimeSpan Grace = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Grace = TimeSpan.FromMinutes(2);
     private DateTimeOffset? _watermark;
 
     public async Task Merge(MinuteBuckets delta, DateTimeOffset? watermark)
