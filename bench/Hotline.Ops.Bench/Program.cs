@@ -70,14 +70,14 @@ string Sh(string cmd, string args)
 }
 
 var report = $"""
-# Surge detector cost (bench/Hotline.Ops.Bench)
+## Surge detector cost (bench/Hotline.Ops.Bench)
 
 Run: `dotnet run -c Release --project bench/Hotline.Ops.Bench -- bench/RESULTS.md`
 
 Machine: {Environment.ProcessorCount} cores (nproc {Sh("nproc", "")}), memory: {Sh("sh", "-c \"free -h | awk '/Mem:/{print $2}'\"")} total,
 .NET {Environment.Version}, commit {Sh("git", "rev-parse --short HEAD")}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.
 
-## Per event at the silo (ActivityBuffer.Record, February 2024 replay: {applied.Count:N0} events, {received:N0} received)
+### Per event at the silo (ActivityBuffer.Record, February 2024 replay: {applied.Count:N0} events, {received:N0} received)
 
 | detection | ns / event | events / s (one core, buffer only) |
 | --- | ---: | ---: |
@@ -86,7 +86,7 @@ Machine: {Environment.ProcessorCount} cores (nproc {Sh("nproc", "")}), memory: {
 
 Extra cost of detection: {on - off:F0} ns per event (all types; only `received` does the keyword scan).
 
-## At the city (SurgeDetector.Advance, first week of February: {week.Count:N0} requests, {minutes:N0} event minutes, {alerts} surge starts)
+### At the city (SurgeDetector.Advance, first week of February: {week.Count:N0} requests, {minutes:N0} event minutes, {alerts} surge starts)
 
 {perMinuteUs:F0} µs per evaluated event minute (every key's 15- and 60-minute windows), i.e. {advance.Elapsed.TotalNanoseconds / week.Count:F0} ns per request
 amortised; it runs in one grain once per event minute, whatever the event rate.
@@ -96,4 +96,10 @@ At the server's end-to-end intake on SQLite (~700 events/s, ~1.4 ms per event, d
 same within noise there (not measured end to end in this run).
 """;
 Console.WriteLine(report);
-if (args.Length > 0) File.WriteAllText(args[0], report);
+// Replaces this section of the results file (everything from its heading on), keeping the other benchmarks' sections.
+if (args.Length > 0)
+{
+    var old = File.Exists(args[0]) ? File.ReadAllText(args[0]) : "";
+    var i = old.IndexOf("## Surge detector cost", StringComparison.Ordinal);
+    File.WriteAllText(args[0], (i >= 0 ? old[..i] : old.Length > 0 ? old.TrimEnd() + "\n\n" : "") + report);
+}

@@ -32,8 +32,14 @@ public sealed class TicketGrain(
 {
     private IGrainTimer? _retry;
 
-    public override Task OnActivateAsync(CancellationToken ct) =>
-        record.State.Outbox.Count > 0 ? DeliverOutbox() : Task.CompletedTask;
+    public override Task OnActivateAsync(CancellationToken ct)
+    {
+        // Reports left in the outbox (delivered or not: its clearing is stored lazily) go out after activation, never
+        // during it: a ledger rebuilding itself may be asking this very ticket for its report.
+        if (record.State.Outbox.Count > 0)
+            _retry = this.RegisterGrainTimer(DeliverOutbox, new GrainTimerCreationOptions(TimeSpan.Zero, TimeSpan.FromSeconds(5)) { KeepAlive = true });
+        return Task.CompletedTask;
+    }
 
     public Task<TicketState?> Get() => Task.FromResult(record.State.Ticket);
 
