@@ -124,7 +124,7 @@ public sealed class Readiness
 /// a fresh store, and wakes the unit ledgers around now so their deadline watch resumes (the embedded mode keeps
 /// reminders in memory; the cluster's reminders would do it too).
 /// </summary>
-public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, CityClock clock, ILogger<UnitSeeder> logger) : IHostedService
+public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, CityClock clock, EmergencyRules emergencies, ILogger<UnitSeeder> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
@@ -135,6 +135,8 @@ public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, CityCl
         var now = CityTime.ToCity(clock.GetUtcNow());
         var months = Enumerable.Range(-2, 4).Select(d => CityTime.MonthOf(now.AddMonths(d))).ToList();
         await Task.WhenAll((await registry.List()).SelectMany(u => months.Select(m => grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month(u.Id, m)).Wake())));
+        // Active emergencies match from the first request after a restart, not from the first refresh.
+        await emergencies.RefreshAsync(grains);
         readiness.MarkReady();
     }
 
