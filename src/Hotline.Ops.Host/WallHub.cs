@@ -59,7 +59,10 @@ public sealed class WallHubBridge(IGrainFactory grains, IHubContext<WallHub> hub
     }
 }
 
-/// <summary>The silo's once-a-second chores: merge pre-aggregated activity into the city, persist the event clock.</summary>
+/// <summary>
+/// The silo's chores: merge pre-aggregated activity into the city four times a second (the wall's latency is this
+/// plus the city's one-second coalescing), and persist the event clock.
+/// </summary>
 public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity, EmergencyRules emergencies, CityClock clock, ILogger<SiloHeartbeat> logger) : BackgroundService
 {
     private int _beats;
@@ -69,7 +72,7 @@ public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity,
         DateTimeOffset? savedClock = null;
         while (!ct.IsCancellationRequested)
         {
-            try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { break; }
+            try { await Task.Delay(TimeSpan.FromMilliseconds(250), ct); } catch (OperationCanceledException) { break; }
             await Beat(ref savedClock);
         }
         await Beat(ref savedClock); // the last counts before stopping
@@ -80,7 +83,7 @@ public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity,
         // The surge detector's watermark: this silo's clock, read before the buffer is taken (none before the event clock has a time).
         DateTimeOffset? watermark = clock.Source is EventClock { HasTime: false } ? null : clock.GetUtcNow();
         var tasks = new List<Task> { activity.FlushAsync(grains, watermark) };
-        if (++_beats % 3 == 0) tasks.Add(emergencies.RefreshAsync(grains));
+        if (++_beats % 12 == 0) tasks.Add(emergencies.RefreshAsync(grains)); // every 3 s
         if (clock.Source is EventClock { HasTime: true } ec && ec.GetUtcNow() != savedClock)
         {
             savedClock = ec.GetUtcNow();
