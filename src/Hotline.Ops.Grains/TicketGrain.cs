@@ -26,6 +26,7 @@ public sealed class TicketGrain(
     [PersistentState("ticket", GrainStorage.Name)] IPersistentState<TicketRecord> record,
     TicketRulesProvider rules,
     ActivityBuffer activity,
+    EmergencyRules emergencies,
     IEventTimeSink eventTime,
     ILogger<TicketGrain> logger) : Grain, ITicketGrain
 {
@@ -49,11 +50,15 @@ public sealed class TicketGrain(
         var current = record.State.Ticket;
         if (e.Id is not null && current?.HasEvent(e.Id) == true) return new EventResult(e.Id, EventStatus.Duplicate);
 
+        // An emergency's order without an explicit urgency is dispatched as urgent.
+        var emergencyOrder = current is not null && e.Type == "dispatched" && current.Tags.Any(IsEmergencyTag);
+        if (emergencyOrder && e.Urgency is null) e = e with { Urgency = "urgent" };
         var unitKnown = await IsKnownUnit(e);
         var t = WorkOrderMachine.Apply(current, e, rules.For(unitKnown));
         if (!t.Accepted) return EventResult.Rejected(e.Id, t.Rejection!);
 
         var next = t.State!;
+        if (current is null) next = TagEmergencies(next);
         var contribution = WorkOrderAssessment.Of(next);
         var previous = record.State.Reported;
         if (contribution != previous)
@@ -70,7 +75,30 @@ public sealed class TicketGrain(
         eventTime.Observe(e.At!.Value);
 
         await DeliverOutbox();
+        if (next.Tags.Any(IsEmergencyTag) && e.Type is ("dispatched" or "reassigned") && next.UnitId is { } unit) await NotifyUnit(next, unit);
         return new EventResult(e.Id, EventStatus.Accepted);
+    }
+
+    private static bool IsEmergencyTag(string tag) => tag.StartsWith("emergency:", StringComparison.Ordinal);
+
+    /// <summary>Tags a new request with every active emergency whose rule it matches (the rules are a silo cache: no grain call).</summary>
+    private TicketState TagEmergencies(TicketState s)
+    {
+        var active = emergencies.Active;
+        if (active.Count == 0) return s;
+        var tags = s.Tags;
+        foreach (var em in active)
+            if (em.Matches(s.ReceivedAt, s.Category, s.District, s.Text) && !tags.Contains(em.Tag)) tags = tags.Add(em.Tag);
+        return tags == s.Tags ? s : s with { Tags = tags };
+    }
+
+    /// <summary>An emergency's order goes to its unit's screen at once.</summary>
+    private Task NotifyUnit(TicketState s, string unitId)
+    {
+        var em = s.Tags.Where(IsEmergencyTag).Select(t => t["emergency:".Length..]).First();
+        var name = emergencies.Active.FirstOrDefault(x => x.Id == em)?.Name ?? em;
+        return GrainFactory.Publish(WallMessage.Of(WallTopics.Unit(unitId), WallTopics.Methods.Emergency,
+            new EmergencyMessage(em, name, "order", 0, s.LastEventAt, s.TicketId, unitId, s.Deadline)));
     }
 
     private async Task<Func<string, bool>> IsKnownUnit(TicketEvent e)

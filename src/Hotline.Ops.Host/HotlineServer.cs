@@ -39,6 +39,7 @@ public static class HotlineServer
             builder.Services.AddSingleton<IEventTimeSink, NoEventTimeSink>();
         }
         builder.Services.AddSingleton<ActivityBuffer>();
+        builder.Services.AddSingleton<EmergencyRules>();
         builder.Services.AddSingleton(WorkingCalendar.China);
         // Deadlines and grade bounds are configuration (appsettings.json, environment, command line).
         builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:Deadlines").Get<DeadlinePolicy>() ?? DeadlinePolicy.Default);
@@ -99,6 +100,8 @@ public static class HotlineServer
         app.MapBulletinApi();
         app.MapAdjustmentsApi();
         app.MapConsistencyApi();
+        app.MapSurgesApi();
+        app.MapEmergenciesApi();
         return app;
     }
 
@@ -122,7 +125,7 @@ public sealed class Readiness
 /// a fresh store, and wakes the unit ledgers around now so their deadline watch resumes (the embedded mode keeps
 /// reminders in memory; the cluster's reminders would do it too).
 /// </summary>
-public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, CityClock clock, ILogger<UnitSeeder> logger) : IHostedService
+public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, CityClock clock, EmergencyRules emergencies, ILogger<UnitSeeder> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
@@ -133,6 +136,8 @@ public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, CityCl
         var now = CityTime.ToCity(clock.GetUtcNow());
         var months = Enumerable.Range(-2, 4).Select(d => CityTime.MonthOf(now.AddMonths(d))).ToList();
         await Task.WhenAll((await registry.List()).SelectMany(u => months.Select(m => grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month(u.Id, m)).Wake())));
+        // Active emergencies match from the first request after a restart, not from the first refresh.
+        await emergencies.RefreshAsync(grains);
         readiness.MarkReady();
     }
 

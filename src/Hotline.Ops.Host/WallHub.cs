@@ -63,8 +63,10 @@ public sealed class WallHubBridge(IGrainFactory grains, IHubContext<WallHub> hub
 /// The silo's chores: merge pre-aggregated activity into the city four times a second (the wall's latency is this
 /// plus the city's one-second coalescing), and persist the event clock.
 /// </summary>
-public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity, CityClock clock, ILogger<SiloHeartbeat> logger) : BackgroundService
+public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity, EmergencyRules emergencies, CityClock clock, ILogger<SiloHeartbeat> logger) : BackgroundService
 {
+    private int _beats;
+
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         DateTimeOffset? savedClock = null;
@@ -78,7 +80,10 @@ public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity,
 
     private Task Beat(ref DateTimeOffset? savedClock)
     {
-        var tasks = new List<Task> { activity.FlushAsync(grains) };
+        // The surge detector's watermark: this silo's clock, read before the buffer is taken (none before the event clock has a time).
+        DateTimeOffset? watermark = clock.Source is EventClock { HasTime: false } ? null : clock.GetUtcNow();
+        var tasks = new List<Task> { activity.FlushAsync(grains, watermark) };
+        if (++_beats % 12 == 0) tasks.Add(emergencies.RefreshAsync(grains)); // every 3 s
         if (clock.Source is EventClock { HasTime: true } ec && ec.GetUtcNow() != savedClock)
         {
             savedClock = ec.GetUtcNow();

@@ -38,6 +38,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(new CityClock(TimeProvider.System));
             silo.Services.AddSingleton<IEventTimeSink, NoEventTimeSink>();
             silo.Services.AddSingleton<ActivityBuffer>();
+            silo.Services.AddSingleton<EmergencyRules>();
             silo.AddMemoryGrainStorage("PubSubStore");
             silo.UseInMemoryReminderService();
         }
