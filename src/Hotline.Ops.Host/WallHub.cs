@@ -20,6 +20,9 @@ public sealed class WallHub(IGrainFactory grains, CityClock clock) : Hub
                 await Groups.AddToGroupAsync(Context.ConnectionId, topic);
                 foreach (var m in await grains.GetGrain<ICityMetricsGrain>(0).Snapshot())
                     await Clients.Caller.SendAsync(m.Method, Payload(m));
+                // Emergencies under way are part of the picture: a wall opened (or reconnected) now shows the banner.
+                foreach (var e in (await grains.GetGrain<IEmergencyDirectoryGrain>(0).List()).Where(e => e.Active))
+                    await Clients.Caller.SendAsync(WallTopics.Methods.Emergency, new EmergencyMessage(e.Id, e.Name, "update", e.Count, e.AsOf));
                 break;
             case not null when topic.StartsWith("unit:", StringComparison.Ordinal):
                 var unitId = topic["unit:".Length..];

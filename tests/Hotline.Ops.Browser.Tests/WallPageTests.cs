@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -41,6 +42,40 @@ public sealed class WallPageTests(WallBrowser wall)
         // What a person reads: the number as text, with thousands separators.
         await Expect(value).ToHaveTextAsync((received + 3).ToString("#,0", System.Globalization.CultureInfo.InvariantCulture));
         await page.ScreenshotAsync("numbers");
+        Assert.Empty(page.Errors);
+    }
+
+    [Fact]
+    public async Task Shows_the_emergency_banner_with_its_live_count()
+    {
+        await using var page = await wall.OpenAsync();
+        await Expect(page.TestId("connection-state")).ToHaveAttributeAsync("data-state", "connected", Within10s);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var name = $"冰冻雨雪-{run}";
+        var declared = await wall.Server.Http.PostAsJsonAsync("/api/ops/emergencies", new
+        {
+            name,
+            rule = new { categories = Array.Empty<string>(), districts = Array.Empty<string>(), keywords = new[] { $"覆冰{run}" } },
+            start = CityClock.Iso(CityClock.Now.AddMinutes(-10)),
+        });
+        Assert.Equal(System.Net.HttpStatusCode.Created, declared.StatusCode);
+        var banner = page.Page.Locator("[data-testid=banner-emergency]", new() { HasText = name });
+        await Expect(banner).ToBeVisibleAsync(new() { Timeout = 10_000 });
+
+        // Two matching requests and one that does not match: the banner counts two.
+        var t = CityClock.Now.AddMinutes(-2);
+        await wall.Server.PostEventsAsync(new object[]
+        {
+            new { id = $"em-{run}-1", type = "received", ticketId = $"EM-{run}-1", at = CityClock.Iso(t), channel = "hotline", category = "public-services", text = $"线路覆冰{run}停电" },
+            new { id = $"em-{run}-2", type = "received", ticketId = $"EM-{run}-2", at = CityClock.Iso(t), channel = "hotline", category = "transport", text = $"道路覆冰{run}" },
+            new { id = $"em-{run}-3", type = "received", ticketId = $"EM-{run}-3", at = CityClock.Iso(t), channel = "hotline", category = "transport", text = "公交晚点" },
+        });
+        await Expect(banner).ToContainTextAsync("2 件", new() { Timeout = 10_000 });
+        await page.ScreenshotAsync("emergency");
+
+        // A wall opened now gets the emergency in its snapshot.
+        await using var late = await wall.OpenAsync();
+        await Expect(late.Page.Locator("[data-testid=banner-emergency]", new() { HasText = name })).ToBeVisibleAsync(new() { Timeout = 10_000 });
         Assert.Empty(page.Errors);
     }
 
