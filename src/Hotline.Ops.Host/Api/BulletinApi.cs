@@ -28,7 +28,7 @@ public static class BulletinApi
             CityTime.TryParseMonth(month, out _)
                 ? Results.Ok(await bulletins.BuildAsync(month))
                 : Problems.NotFound($"'{month}' is not a month (YYYY-MM)"))
-            .WithSummary("The month's assessment.");
+            .WithSummary("The month's assessment.").RequireAuthorization(Auth.Access.ReadCity);
 
         app.MapGet("/api/bulletin/{month}/{file}", async (string month, string file, BulletinService bulletins) =>
         {
@@ -39,7 +39,7 @@ public static class BulletinApi
             else return Problems.NotFound($"no such table '{file}': use hotline.csv or mailbox.csv");
             var report = await bulletins.BuildAsync(month);
             return Results.Text(BulletinCsv.Format(report.Table(channel).Rows), "text/csv; charset=utf-8");
-        }).WithSummary("One assessment table as CSV, in the reference CSV's columns.");
+        }).WithSummary("One assessment table as CSV, in the reference CSV's columns.").RequireAuthorization(Auth.Access.ReadCity);
 
         app.MapGet("/bulletin/{month}", async (string month, BulletinService bulletins, IGrainFactory grains) =>
         {
@@ -47,6 +47,6 @@ public static class BulletinApi
             var report = await bulletins.BuildAsync(month);
             var units = (await grains.GetGrain<IUnitRegistryGrain>(0).List()).ToDictionary(u => u.Id);
             return Results.Content(BulletinPage.Render(report, units), "text/html; charset=utf-8");
-        }).WithSummary("The month's bulletin as a printable page.");
+        }).WithSummary("The month's bulletin as a printable page.").RequireAuthorization(Auth.Access.ReadCity);
     }
 }
