@@ -26,7 +26,10 @@ public sealed record MonthActivity(
     [property: Id(3)] int Dispatched,
     [property: Id(4)] Dictionary<string, int> ByCategory,
     [property: Id(5)] Dictionary<string, int> ByChannel,
-    [property: Id(6)] Dictionary<string, int> ByTag);
+    [property: Id(6)] Dictionary<string, int> ByTag,
+    [property: Id(7)] int LettersReceived,
+    [property: Id(8)] int LettersAnswered,
+    [property: Id(9)] int LettersDispatched);
 
 /// <summary>The city-wide aggregate: activity merged from the silos' buffers and the unit-month summaries.</summary>
 public interface ICityMetricsGrain : IGrainWithIntegerKey

@@ -6,7 +6,8 @@ public sealed record UnitMonth(UnitProfile Unit, AssessmentCounts Hotline, Asses
 public sealed record BulletinTable(AssessmentChannel Channel, IReadOnlyList<BulletinRow> Rows, IReadOnlyDictionary<Grade, int> GradeCounts, int UnitsWithoutOrders);
 
 /// <summary>The headline of the bulletin (二、热线运行情况): requests, direct answers, orders, and the orders' rates.</summary>
-public sealed record BulletinHeadline(int Received, int Answered, int Dispatched, decimal? CompletionRatePct, decimal? OnTimeRatePct, decimal? SatisfactionRatePct);
+public sealed record BulletinHeadline(int Received, int Answered, int Dispatched, decimal? CompletionRatePct, decimal? OnTimeRatePct,
+    decimal? SatisfactionRatePct, int Letters, int IceStorm);
 
 public sealed record CategoryCount(string Category, string Name, int Count, decimal? SharePct);
 
@@ -61,7 +62,8 @@ public static class Bulletins
 
         var orders = list.Aggregate(default(AssessmentCounts), (a, u) => a + u.Hotline);
         var headline = new BulletinHeadline(activity.Received, activity.Answered, activity.Dispatched,
-            Scoring.RatePct(orders.Handled, orders.Due), Scoring.RatePct(orders.OnTime, orders.Due), Scoring.RatePct(orders.SatisfiedTotal, orders.FollowUps));
+            Scoring.RatePct(orders.Handled, orders.Due), Scoring.RatePct(orders.OnTime, orders.Due), Scoring.RatePct(orders.SatisfiedTotal, orders.FollowUps),
+            activity.LettersReceived, activity.ByTag.GetValueOrDefault("ice-storm"));
         var categories = activity.ByCategory.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal)
             .Select(c => new CategoryCount(c.Key, Domain.Categories.Of(c.Key).Name, c.Value, Scoring.RatePct(c.Value, activity.Received))).ToList();
 

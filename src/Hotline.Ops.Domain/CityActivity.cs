@@ -1,12 +1,19 @@
 namespace Hotline.Ops.Domain;
 
-/// <summary>Counts of one city hour (city time): requests by category and channel, direct answers, dispatches, replies.</summary>
+/// <summary>
+/// Counts of one city hour (city time). Received, Answered and Dispatched are the hotline platform's (calls, the
+/// enterprise and deputies lines), as the bulletin's headline counts them; letters (mailbox, WeChat, web, provincial)
+/// are counted apart, as the bulletin's mailbox section does.
+/// </summary>
 public sealed class HourCounts
 {
     public int Received { get; set; }
     public int Answered { get; set; }
     public int Dispatched { get; set; }
     public int Replied { get; set; }
+    public int LettersReceived { get; set; }
+    public int LettersAnswered { get; set; }
+    public int LettersDispatched { get; set; }
     public Dictionary<string, int> ByCategory { get; set; } = [];
     public Dictionary<string, int> ByChannel { get; set; } = [];
     public Dictionary<string, int> ByTag { get; set; } = [];
@@ -14,6 +21,7 @@ public sealed class HourCounts
     public void Add(HourCounts o)
     {
         Received += o.Received; Answered += o.Answered; Dispatched += o.Dispatched; Replied += o.Replied;
+        LettersReceived += o.LettersReceived; LettersAnswered += o.LettersAnswered; LettersDispatched += o.LettersDispatched;
         AddAll(ByCategory, o.ByCategory); AddAll(ByChannel, o.ByChannel); AddAll(ByTag, o.ByTag);
     }
 
@@ -44,17 +52,18 @@ public sealed class ActivityBuckets
         if (type is not (TicketEventType.Received or TicketEventType.Answered or TicketEventType.Dispatched or TicketEventType.Replied)) return;
         var key = HourKey(at);
         if (!Hours.TryGetValue(key, out var h)) Hours[key] = h = new HourCounts();
+        var letter = Channels.AssessedAs(channel) == AssessmentChannel.Mailbox;
         switch (type)
         {
             case TicketEventType.Received:
-                h.Received++;
+                if (letter) h.LettersReceived++; else h.Received++;
                 h.ByCategory[category ?? "other"] = h.ByCategory.GetValueOrDefault(category ?? "other") + 1;
                 var ch = Channels.Wire(channel);
                 h.ByChannel[ch] = h.ByChannel.GetValueOrDefault(ch) + 1;
                 foreach (var t in tags) h.ByTag[t] = h.ByTag.GetValueOrDefault(t) + 1;
                 break;
-            case TicketEventType.Answered: h.Answered++; break;
-            case TicketEventType.Dispatched: h.Dispatched++; break;
+            case TicketEventType.Answered: if (letter) h.LettersAnswered++; else h.Answered++; break;
+            case TicketEventType.Dispatched: if (letter) h.LettersDispatched++; else h.Dispatched++; break;
             case TicketEventType.Replied: h.Replied++; break;
         }
     }

@@ -69,7 +69,8 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
     public Task<MonthActivity> GetMonthActivity(string month)
     {
         var m = _record.State.Activity.Month(month);
-        return Task.FromResult(new MonthActivity(month, m.Received, m.Answered, m.Dispatched, m.ByCategory, m.ByChannel, m.ByTag));
+        return Task.FromResult(new MonthActivity(month, m.Received, m.Answered, m.Dispatched, m.ByCategory, m.ByChannel, m.ByTag,
+            m.LettersReceived, m.LettersAnswered, m.LettersDispatched));
     }
 
     public Task<IReadOnlyList<UnitMonthSummary>> GetUnitMonths(string month) =>

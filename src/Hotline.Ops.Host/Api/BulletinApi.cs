@@ -14,7 +14,8 @@ public sealed class BulletinService(IGrainFactory grains, GradeBounds bounds, Bu
         var units = await grains.GetGrain<IUnitRegistryGrain>(0).List();
         var summaries = await Task.WhenAll(units.Select(u => grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month(u.Id, month)).GetSummary()));
         var a = await grains.GetGrain<ICityMetricsGrain>(0).GetMonthActivity(month);
-        var activity = new HourCounts { Received = a.Received, Answered = a.Answered, Dispatched = a.Dispatched, ByCategory = a.ByCategory, ByChannel = a.ByChannel, ByTag = a.ByTag };
+        var activity = new HourCounts { Received = a.Received, Answered = a.Answered, Dispatched = a.Dispatched, ByCategory = a.ByCategory, ByChannel = a.ByChannel, ByTag = a.ByTag,
+            LettersReceived = a.LettersReceived, LettersAnswered = a.LettersAnswered, LettersDispatched = a.LettersDispatched };
         var entered = await grains.GetGrain<IAdjustmentsGrain>(int.Parse(month[..4])).List();
         return Bulletins.Build(month, units.Zip(summaries, (u, s) => new UnitMonth(u, s.Hotline, s.Mailbox)), activity, entered, PublishedFor(month), bounds, rules);
     }

@@ -32,7 +32,8 @@ public static class BulletinPage
             <h2>一、热线运行情况</h2>
             <p id="headline">共受理群众和企业来电 <b>{{h.Received:N0}}</b> 件，其中话务员在线直接答复 <b>{{h.Answered:N0}}</b> 件，各责任单位承办工单
             <b>{{h.Dispatched:N0}}</b> 件，办结率 <b>{{Pct(h.CompletionRatePct)}}</b>，按期办结率 <b>{{Pct(h.OnTimeRatePct)}}</b>，群众满意率
-            <b>{{Pct(h.SatisfactionRatePct)}}</b>（工单回访口径）。</p>
+            <b>{{Pct(h.SatisfactionRatePct)}}</b>（工单回访口径）。受理涉冰冻雨雪天气相关诉求 <b>{{h.IceStorm:N0}}</b> 件。
+            市长信箱等渠道受理群众来信 <b>{{h.Letters:N0}}</b> 件。</p>
             """);
 
         sb.Append("<h2>（一）诉求类型</h2><table id=\"categories\"><tr><th class=\"n\">类型</th><th>件数</th><th>占比</th></tr>");
