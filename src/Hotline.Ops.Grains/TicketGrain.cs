@@ -31,8 +31,16 @@ public sealed class TicketGrain(
 {
     private IGrainTimer? _retry;
 
-    public override Task OnActivateAsync(CancellationToken ct) =>
-        record.State.Outbox.Count > 0 ? DeliverOutbox() : Task.CompletedTask;
+    /// <summary>
+    /// Pending reports go out just after activation, not during it: a ledger rebuilding itself activates its tickets
+    /// (GetReport) and would otherwise wait on a ticket that waits on the ledger's Report.
+    /// </summary>
+    public override Task OnActivateAsync(CancellationToken ct)
+    {
+        if (record.State.Outbox.Count > 0)
+            _retry = this.RegisterGrainTimer(DeliverOutbox, new GrainTimerCreationOptions(TimeSpan.Zero, TimeSpan.FromSeconds(5)) { KeepAlive = true });
+        return Task.CompletedTask;
+    }
 
     public Task<TicketState?> Get() => Task.FromResult(record.State.Ticket);
 
