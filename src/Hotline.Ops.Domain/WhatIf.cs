@@ -65,7 +65,9 @@ public static class WhatIf
                 var still = Forecasts.StillOnTime(pOnTime, f);
                 var from = now > o.Order.Deadline ? now : o.Order.Deadline;
                 var handled = now >= monthEnd ? 0 : still + (1 - still) * Forecasts.LateReplyByMonthEnd((monthEnd - from).TotalDays);
-                var points = now >= monthEnd ? 0 : term * (1 - still) + term * (1 - handled);
+                // Past its deadline the on-time point is already lost: a reply now saves only the handled term.
+                var onTimeGain = now >= o.Order.Deadline ? 0 : term * (1 - still);
+                var points = now >= monthEnd ? 0 : onTimeGain + term * (1 - handled);
                 return new OrderImpact(o.TicketId, o.Order.Deadline, Math.Round((decimal)points, 3));
             })
             .OrderByDescending(o => o.Points).ThenBy(o => o.Deadline).ThenBy(o => o.TicketId, StringComparer.Ordinal)
