@@ -32,12 +32,13 @@ public static class UnitsApi
             return Results.Ok(profile);
         }).WithSummary("Registers or edits a responsible unit.").RequireAuthorization(Access.Admin);
 
-        app.MapGet("/api/units/{id}/scorecard", async (string id, string? month, ClaimsPrincipal user, IGrainFactory grains, CityClock clock) =>
+        app.MapGet("/api/units/{id}/scorecard", async (string id, string? month, ClaimsPrincipal user, IGrainFactory grains, CityClock clock, WorkingCalendar calendar) =>
         {
             // Before anything else: another unit learns nothing, not even whether a unit or month exists.
             if (!user.CanReadUnit(id)) return Access.Forbidden($"this token may read only its own unit's scorecard, not '{id}'");
             month ??= CityTime.MonthOf(clock.GetUtcNow());
             if (!CityTime.TryParseMonth(month, out _)) return Problems.BadRequest($"'{month}' is not a month (YYYY-MM)");
+            if (Problems.MonthOutsideData(month, calendar) is { } outside) return outside;
             if (!UnitKinds.IsValidId(id)) return Problems.NotFound($"unit '{id}' does not exist");
             var unit = grains.GetGrain<IUnitGrain>(id);
             if (await unit.GetProfile() is null) return Problems.NotFound($"unit '{id}' does not exist");
