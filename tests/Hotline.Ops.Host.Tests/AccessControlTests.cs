@@ -65,6 +65,8 @@ public sealed class AccessControlTests(ServerFixture fixture) : IClassFixture<Se
         using var wall = S.Client(T.Wall);
         var response = await wall.PostAsJsonAsync("/api/events", Order("AC-WALL-1", UnitA), HotlineSerialization.Json);
         await AssertProblem(response, HttpStatusCode.Forbidden);
+        using var anon = S.Client(null);
+        await AssertProblem(await anon.PostAsJsonAsync("/api/events", Order("AC-WALL-1", UnitA), HotlineSerialization.Json), HttpStatusCode.Unauthorized);
         await AssertProblem(await S.Http.GetAsync("/api/tickets/AC-WALL-1"), HttpStatusCode.NotFound);
         // The unit's token may not feed either; the feeder may.
         using var unit = S.Client(T.Units[UnitA]);
@@ -118,6 +120,19 @@ public sealed class AccessControlTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
+    public async Task The_scorecard_carries_the_forecast_the_what_if_margins_and_open_orders_by_impact()
+    {
+        await S.PostEventsAsync(Order("AC-F-1", UnitB));
+        using var b = S.Client(T.Units[UnitB]);
+        var card = await (await b.GetAsync($"/api/units/{UnitB}/scorecard?month=2024-02")).Content.ReadFromJsonAsync<JsonElement>();
+        var hotline = card.GetProperty("hotline");
+        var probabilities = hotline.GetProperty("forecast").GetProperty("probabilities");
+        Assert.Equal(1.0, probabilities.EnumerateObject().Sum(p => p.Value.GetDouble()), 6);
+        Assert.True(hotline.GetProperty("whatIf").TryGetProperty("grade", out _));
+        Assert.Contains(card.GetProperty("hotlineByImpact").EnumerateArray(), o => o.GetProperty("ticketId").GetString() == "AC-F-1");
+    }
+
+    [Fact]
     public async Task A_unit_subscribes_to_its_own_topic_only()
     {
         var cards = new List<JsonElement>();
@@ -138,6 +153,8 @@ public sealed class AccessControlTests(ServerFixture fixture) : IClassFixture<Se
     [Fact]
     public async Task The_hub_refuses_strangers_at_negotiate_and_a_wall_token_may_not_join_the_lead_topic()
     {
+        using (var raw = S.Client(null))
+            await AssertProblem(await raw.PostAsync("/hubs/wall/negotiate?negotiateVersion=1", null), HttpStatusCode.Unauthorized);
         var anonymous = S.Hub("not-a-token");
         var error = await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.StartAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
