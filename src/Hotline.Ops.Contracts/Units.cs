@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Hotline.Ops.Domain;
 
 namespace Hotline.Ops.Contracts;
@@ -5,11 +6,8 @@ namespace Hotline.Ops.Contracts;
 /// <summary>A responsible unit (承办单位), keyed by its unit id: its profile and its view of the month.</summary>
 public interface IUnitGrain : IGrainWithStringKey
 {
-    /// <summary>
-    /// Interleaved: a ledger activated by this unit's own GetScorecard asks for the profile while the unit waits for
-    /// the ledger; without it the two wait on each other until the call times out.
-    /// </summary>
-    [Orleans.Concurrency.AlwaysInterleave]
+    /// <summary>Read-only, so interleaved: a ledger activated by this unit's scorecard request asks for the profile.</summary>
+    [AlwaysInterleave]
     Task<UnitProfile?> GetProfile();
     Task Register(UnitProfile profile);
     Task<Scorecard> GetScorecard(string month);

@@ -31,12 +31,10 @@ public sealed class TicketGrain(
 {
     private IGrainTimer? _retry;
 
-    /// <summary>
-    /// Pending reports go out just after activation, not during it: a ledger rebuilding itself activates its tickets
-    /// (GetReport) and would otherwise wait on a ticket that waits on the ledger's Report.
-    /// </summary>
     public override Task OnActivateAsync(CancellationToken ct)
     {
+        // Reports left in the outbox (delivered or not: its clearing is stored lazily) go out after activation, never
+        // during it: a ledger rebuilding itself may be asking this very ticket for its report.
         if (record.State.Outbox.Count > 0)
             _retry = this.RegisterGrainTimer(DeliverOutbox, new GrainTimerCreationOptions(TimeSpan.Zero, TimeSpan.FromSeconds(5)) { KeepAlive = true });
         return Task.CompletedTask;

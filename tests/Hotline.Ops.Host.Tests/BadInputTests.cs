@@ -47,6 +47,20 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal(before, (await S.GetJsonAsync("/api/tickets/BAD-0")).GetRawText());
     }
 
+    /// <summary>BAD-2: an order with bus-group, due later; BAD-3: a closed order.</summary>
+    private async Task WorkOrders()
+    {
+        await S.PostEventsAsync(new object[]
+        {
+            new { id = "bad2-r", type = "received", ticketId = "BAD-2", at = "2024-02-01T09:00:00+08:00", channel = "hotline" },
+            new { id = "bad2-d", type = "dispatched", ticketId = "BAD-2", at = "2024-02-01T09:10:00+08:00", unitId = "bus-group" },
+            new { id = "bad3-r", type = "received", ticketId = "BAD-3", at = "2024-02-01T09:00:00+08:00", channel = "hotline" },
+            new { id = "bad3-d", type = "dispatched", ticketId = "BAD-3", at = "2024-02-01T09:10:00+08:00", unitId = "bus-group" },
+            new { id = "bad3-p", type = "replied", ticketId = "BAD-3", at = "2024-02-02T09:10:00+08:00" },
+            new { id = "bad3-c", type = "closed", ticketId = "BAD-3", at = "2024-02-02T10:10:00+08:00" },
+        });
+    }
+
     [Fact]
     public async Task Ndjson_is_accepted_line_by_line()
     {
@@ -68,18 +82,28 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         { "time without offset", new { id = "b5", type = "signed", ticketId = "BAD-1", at = "2024-02-01T10:00:00" }, "offset" },
         { "reply before dispatch", new { id = "b6", type = "replied", ticketId = "BAD-1", at = "2024-02-01T10:00:00+08:00" }, "does not fit" },
         { "follow-up on unknown ticket", new { id = "b7", type = "followedUp", ticketId = "NOPE-1", at = "2024-02-01T10:00:00+08:00", outcome = "satisfied" }, "unknown" },
-        { "bad outcome", new { id = "b8", type = "answered", ticketId = "BAD-1", at = "2024-01-01T10:00:00+08:00" }, "before the ticket's last event" },
+        { "event before the last one", new { id = "b8", type = "answered", ticketId = "BAD-1", at = "2024-01-01T10:00:00+08:00" }, "before the ticket's last event" },
+        { "reassignment to an unknown unit", new { id = "b9", type = "reassigned", ticketId = "BAD-2", at = "2024-02-02T10:00:00+08:00", unitId = "no-such-unit" }, "unknown unit" },
+        { "extension to a past date", new { id = "b10", type = "extended", ticketId = "BAD-2", at = "2024-02-02T10:00:00+08:00", deadline = "2024-02-01T10:00:00+08:00" }, "in the past" },
+        { "return on a closed order", new { id = "b11", type = "returnRequested", ticketId = "BAD-3", at = "2024-02-03T10:00:00+08:00", reason = "不属于管辖范围" }, "closed" },
     };
 
     [Theory]
     [MemberData(nameof(BadEvents))]
     public async Task Bad_events_are_rejected_with_a_reason_and_change_nothing(string what, object bad, string reason)
     {
-        var before = await Received("BAD-1");
+        await WorkOrders();
+        var ticket = JsonSerializer.SerializeToElement(bad).GetProperty("ticketId").GetString()!;
+        var before = ticket switch
+        {
+            "BAD-1" => await Received("BAD-1"),
+            "NOPE-1" => null,
+            _ => (await S.GetJsonAsync($"/api/tickets/{ticket}")).GetRawText(),
+        };
         var result = await S.PostEventsAsync(new[] { bad });
         Assert.Equal(1, result.Rejected);
         Assert.True(result.Results[0].Reason?.Contains(reason) == true, $"{what}: {result.Results[0].Reason}");
-        Assert.Equal(before, (await S.GetJsonAsync("/api/tickets/BAD-1")).GetRawText());
+        if (before is not null) Assert.Equal(before, (await S.GetJsonAsync($"/api/tickets/{ticket}")).GetRawText());
         Assert.Equal(HttpStatusCode.NotFound, (await S.Http.GetAsync("/api/tickets/NOPE-1")).StatusCode);
     }
 

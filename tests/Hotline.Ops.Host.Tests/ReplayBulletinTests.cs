@@ -27,7 +27,7 @@ public sealed class ReplayBulletinTests
         var targets = Rows.Select(r => reference.Single(x => Channels.Wire(x.Channel) == r.Channel && x.Unit == r.Unit)).ToList();
         var csv = BulletinCsv.Format(targets);
 
-        await using var server = await RunningServer.StartAsync();
+        await using var server = await RunningServer.StartAsync(null, null, "--clock", "event");
         var summary = await ReplayRunner.RunAsync(new ReplayOptions
         {
             Servers = [new Uri(server.Url)],
@@ -66,6 +66,16 @@ public sealed class ReplayBulletinTests
             }
             Assert.Equal(t.PublishedScore, o.PublishedScore);
             Assert.Equal(t.PublishedGrade, o.PublishedGrade);
+        }
+
+        // At month end (the event clock moved past it), the orders that missed their deadline are due − on time.
+        var tick = await server.PostEventsAsync(new[] { new { id = "month-end", type = "received", ticketId = "MONTH-END", at = "2024-03-01T00:00:01+08:00", channel = "hotline" } });
+        Assert.Equal(1, tick.Accepted);
+        foreach (var unit in targets.Select(t => SeedUnits.ByName(t.Unit)!.Id).Distinct())
+        {
+            var card = await server.GetJsonAsync($"/api/units/{unit}/scorecard?month=2024-02");
+            var expected = targets.Where(t => t.Unit == SeedUnits.All.Single(u => u.Id == unit).Name).Sum(t => t.Counts.Due - t.Counts.OnTime);
+            Assert.Equal(expected, card.GetProperty("missedDeadline").GetInt32());
         }
 
         var page = await server.Http.GetStringAsync("/bulletin/2024-02");
