@@ -67,7 +67,10 @@ public sealed class WallHubBridge(IGrainFactory grains, IHubContext<WallHub> hub
     }
 }
 
-/// <summary>The silo's once-a-second chores: merge pre-aggregated activity into the city, persist the event clock.</summary>
+/// <summary>
+/// The silo's chores: merge pre-aggregated activity into the city four times a second (the wall's latency is this
+/// plus the city's one-second coalescing), and persist the event clock.
+/// </summary>
 public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity, CityClock clock, ILogger<SiloHeartbeat> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
@@ -75,7 +78,7 @@ public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity,
         DateTimeOffset? savedClock = null;
         while (!ct.IsCancellationRequested)
         {
-            try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { break; }
+            try { await Task.Delay(TimeSpan.FromMilliseconds(250), ct); } catch (OperationCanceledException) { break; }
             await Beat(ref savedClock);
         }
         await Beat(ref savedClock); // the last counts before stopping
