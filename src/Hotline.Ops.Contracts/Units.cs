@@ -28,6 +28,9 @@ public interface IUnitMonthGrain : IGrainWithStringKey
     Task<Scorecard> GetScorecard(UnitProfile unit);
     /// <summary>Activates the ledger so its deadline scan runs (after a restart).</summary>
     Task Wake();
+
+    /// <summary>Recomputes the ledger from its tickets' stored contributions and lists every difference.</summary>
+    Task<IReadOnlyList<string>> Verify();
 }
 
 /// <summary>The registry of responsible units (one per city).</summary>

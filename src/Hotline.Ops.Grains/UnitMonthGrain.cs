@@ -74,6 +74,26 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
 
     public Task Wake() => Task.CompletedTask;
 
+    public async Task<IReadOnlyList<string>> Verify()
+    {
+        var key = this.GetPrimaryKeyString();
+        var differences = new List<string>();
+        AssessmentCounts hotline = default, mailbox = default;
+        foreach (var (ticketId, entry) in _orders.Where(o => o.Value.Contribution is not null).ToList())
+        {
+            var report = await GrainFactory.GetGrain<ITicketGrain>(ticketId).GetReport();
+            var c = report.Contribution;
+            if (c is null || UnitKeys.Month(c.UnitId, c.Month) != key) { differences.Add($"{key}: ticket {ticketId} counts here but its ticket says {(c is null ? "nowhere" : UnitKeys.Month(c.UnitId, c.Month))}"); continue; }
+            if (c != entry.Contribution) differences.Add($"{key}: ticket {ticketId} is at version {report.Version} with {c.Counts}, the ledger has version {entry.Version} with {entry.Contribution!.Counts}");
+            if (c.Channel == AssessmentChannel.Hotline) hotline += c.Counts; else mailbox += c.Counts;
+        }
+        if (!_ledger.State.Members.Keys.ToHashSet().SetEquals(_orders.Where(o => o.Value.Contribution is not null).Select(o => o.Key)))
+            differences.Add($"{key}: stored membership ({_ledger.State.Members.Count}) differs from the orders counted in memory");
+        if (hotline != _hotline) differences.Add($"{key}: hotline counters {_hotline}, recomputed from tickets {hotline}");
+        if (mailbox != _mailbox) differences.Add($"{key}: mailbox counters {_mailbox}, recomputed from tickets {mailbox}");
+        return differences;
+    }
+
     /// <summary>Reads every member's contribution from its ticket; members that count elsewhere now are dropped.</summary>
     private async Task Rebuild()
     {

@@ -109,6 +109,7 @@ public static class HotlineServer
         app.MapTicketsApi();
         app.MapBulletinApi();
         app.MapAdjustmentsApi();
+        app.MapConsistencyApi();
         return app;
     }
 

@@ -85,3 +85,26 @@ public sealed class UnitScorecardTests(ClusterFixture fixture)
         Assert.Equal(EventStatus.Accepted, (await ticket.Apply(new TicketEvent { Id = "rj-2", Type = "dispatched", TicketId = "rj", At = at.AddMinutes(3), UnitId = "audit-bureau" })).Status);
     }
 }
+
+[Collection(ClusterCollection.Name)]
+public sealed class LedgerConsistencyTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task Verify_finds_a_count_that_no_ticket_stands_behind()
+    {
+        var at = new DateTimeOffset(2024, 5, 6, 9, 0, 0, CityTime.Offset);
+        var ticket = fixture.Grains.GetGrain<ITicketGrain>("cv-1");
+        await ticket.Apply(new TicketEvent { Id = "cv-1-r", Type = "received", TicketId = "cv-1", At = at, Channel = "hotline" });
+        await ticket.Apply(new TicketEvent { Id = "cv-1-d", Type = "dispatched", TicketId = "cv-1", At = at.AddMinutes(1), UnitId = "finance-bureau" });
+        var deadline = (await ticket.Get())!.Deadline!.Value;
+        var ledger = fixture.Grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month("finance-bureau", CityTime.MonthOf(deadline)));
+        Assert.Empty(await ledger.Verify());
+
+        // A report no ticket made (as a lost or forged message would leave): the check names it.
+        var forged = new OrderContribution("finance-bureau", AssessmentChannel.Hotline, CityTime.MonthOf(deadline), new AssessmentCounts(1, 1, 1, 0, 0, 0, 0), at, deadline, false);
+        await ledger.Report("cv-ghost", 5, forged);
+        var differences = await ledger.Verify();
+        Assert.Contains(differences, d => d.Contains("cv-ghost"));
+        Assert.Contains(differences, d => d.Contains("hotline counters"));
+    }
+}

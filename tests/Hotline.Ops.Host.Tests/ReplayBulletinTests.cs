@@ -78,6 +78,9 @@ public sealed class ReplayBulletinTests
             Assert.Equal(expected, card.GetProperty("missedDeadline").GetInt32());
         }
 
+        var consistency = await server.GetJsonAsync("/api/ops/consistency?month=2024-02");
+        Assert.True(consistency.GetProperty("consistent").GetBoolean(), consistency.GetRawText());
+
         var page = await server.Http.GetStringAsync("/bulletin/2024-02");
         Assert.Contains("id=\"discrepancies\"", page);
         Assert.Contains("99.41", page);
