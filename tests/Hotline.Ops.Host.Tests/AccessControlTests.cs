@@ -85,6 +85,7 @@ public sealed class AccessControlTests(ServerFixture fixture) : IClassFixture<Se
         await AssertProblem(await feeder.GetAsync("/api/units"), HttpStatusCode.Forbidden);
         await AssertProblem(await feeder.GetAsync("/api/bulletin/2024-02"), HttpStatusCode.Forbidden);
         await AssertProblem(await feeder.GetAsync("/api/tickets/AC-ANY"), HttpStatusCode.Forbidden);
+        await AssertProblem(await feeder.GetAsync("/api/ops/consistency?month=2024-02"), HttpStatusCode.Forbidden);
     }
 
     [Fact]
