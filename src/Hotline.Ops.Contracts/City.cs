@@ -14,7 +14,8 @@ public sealed record UnitMonthSummary(
     [property: Id(6)] int Overdue,
     [property: Id(7)] int Supervised,
     [property: Id(8)] int MissedDeadline,
-    [property: Id(9)] int OpenHotline);
+    [property: Id(9)] int OpenHotline,
+    [property: Id(10)] Grade? HotlineForecast = null);
 
 /// <summary>The month's request counts for the bulletin's headline.</summary>
 [GenerateSerializer, Immutable]

@@ -24,6 +24,8 @@ public interface IUnitMonthGrain : IGrainWithStringKey
     Task<UnitMonthSummary> GetSummary();
     /// <summary>Open orders, the most urgent first (nearest deadline), at most <paramref name="max"/>.</summary>
     Task<IReadOnlyList<AtRiskOrder>> GetAtRisk(int max);
+    /// <summary>The unit's scorecard for this month, with the forecast from every open order.</summary>
+    Task<Scorecard> GetScorecard(UnitProfile unit);
     /// <summary>Activates the ledger so its deadline scan runs (after a restart).</summary>
     Task Wake();
 
@@ -65,7 +67,8 @@ public sealed record ChannelScore(
     [property: Id(3)] decimal? Score,
     [property: Id(4)] Grade? Grade,
     [property: Id(5)] decimal? RatePct,
-    [property: Id(6)] GradeForecast? Forecast);
+    [property: Id(6)] GradeForecast? Forecast,
+    [property: Id(7)] WhatIfMargins? WhatIf = null);
 
 [GenerateSerializer, Immutable]
 public sealed record Scorecard(
@@ -78,17 +81,44 @@ public sealed record Scorecard(
     [property: Id(6)] int Overdue,
     [property: Id(7)] int Supervised,
     [property: Id(8)] int MissedDeadline,
-    [property: Id(9)] IReadOnlyList<AtRiskOrder> AtRisk)
+    [property: Id(9)] IReadOnlyList<AtRiskOrder> AtRisk,
+    [property: Id(10)] IReadOnlyList<OrderImpact>? HotlineByImpact = null,
+    [property: Id(11)] IReadOnlyList<OrderImpact>? MailboxByImpact = null)
 {
-    public static Scorecard Build(UnitProfile unit, UnitMonthSummary s, IReadOnlyList<AtRiskOrder> atRisk, GradeBounds bounds)
+    /// <summary>An open order for the forecast: which table it counts in, and its dispatch and deadline.</summary>
+    public readonly record struct OpenItem(string TicketId, AssessmentChannel Channel, OpenOrder Order);
+
+    /// <summary>
+    /// The scorecard at <paramref name="now"/>: the full forecast (seeded by unit and month, so the same state gives the
+    /// same answer), the what-if margins, and the open orders ranked by what replying to them now is worth.
+    /// </summary>
+    public static Scorecard Build(UnitProfile unit, UnitMonthSummary s, IReadOnlyList<AtRiskOrder> atRisk, GradeBounds bounds,
+        DateTimeOffset now, IReadOnlyList<OpenItem> open)
     {
-        ChannelScore Channel(AssessmentChannel c, AssessmentCounts n, int open)
+        var seed = StableSeed(unit.Id + "/" + s.Month);
+        ChannelScore Channel(AssessmentChannel c, AssessmentCounts n)
         {
             var a = Scoring.Assess(c, n, bounds);
-            return new ChannelScore(c, n, a.Components, a.Score, a.Grade, a.RatePct, Forecasts.Expected(c, n, open, bounds));
+            var orders = open.Where(o => o.Channel == c).Select(o => o.Order).ToList();
+            var forecast = Forecasts.Simulate(new ForecastInput(c, n, orders, now, s.Month, bounds, seed));
+            return new ChannelScore(c, n, a.Components, a.Score, a.Grade, a.RatePct, forecast, WhatIf.For(c, n, bounds));
         }
+        IReadOnlyList<OrderImpact> Rank(AssessmentChannel c, AssessmentCounts n) =>
+            WhatIf.RankOpen(n, open.Where(o => o.Channel == c).Select(o => new OpenOrderRef(o.TicketId, o.Order)), now, s.Month);
         return new Scorecard(unit, s.Month,
-            Channel(AssessmentChannel.Hotline, s.Hotline, s.OpenHotline), Channel(AssessmentChannel.Mailbox, s.Mailbox, s.Open - s.OpenHotline),
-            s.Open, s.DueToday, s.Overdue, s.Supervised, s.MissedDeadline, atRisk);
+            Channel(AssessmentChannel.Hotline, s.Hotline), Channel(AssessmentChannel.Mailbox, s.Mailbox),
+            s.Open, s.DueToday, s.Overdue, s.Supervised, s.MissedDeadline, atRisk,
+            Rank(AssessmentChannel.Hotline, s.Hotline), Rank(AssessmentChannel.Mailbox, s.Mailbox));
+    }
+
+    /// <summary>string.GetHashCode is randomised per process; the forecast's seed must not be.</summary>
+    private static int StableSeed(string s)
+    {
+        unchecked
+        {
+            var h = (int)2166136261;
+            foreach (var ch in s) h = (h ^ ch) * 16777619;
+            return h;
+        }
     }
 }

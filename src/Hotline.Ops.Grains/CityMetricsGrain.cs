@@ -147,9 +147,10 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
             var s = byUnit.GetValueOrDefault(u.Id);
             var counts = s?.Hotline ?? default;
             var a = Scoring.Assess(AssessmentChannel.Hotline, counts, _bounds);
-            var f = s is null ? null : Forecasts.Expected(AssessmentChannel.Hotline, counts, s.OpenHotline, _bounds);
+            // The ledger's own forecast when it sent one; else the cheap one from the counts alone.
+            var f = s is null ? null : s.HotlineForecast ?? Forecasts.Expected(AssessmentChannel.Hotline, counts, s.OpenHotline, _bounds)?.ExpectedGrade;
             var o = openByUnit.GetValueOrDefault(u.Id);
-            return (u.Kind, Row: new LeagueRow(u.Id, u.Name, counts.Due, a.Score, a.Grade, f?.ExpectedGrade, o.Open, o.Overdue, o.Supervised));
+            return (u.Kind, Row: new LeagueRow(u.Id, u.Name, counts.Due, a.Score, a.Grade, f, o.Open, o.Overdue, o.Supervised));
         });
         var groups = rows.GroupBy(r => r.Kind).OrderBy(g => g.Key)
             .Select(g => new LeagueGroup(g.Key, g.Select(r => r.Row)

@@ -11,8 +11,7 @@ public sealed class UnitRecord
 
 /// <summary>A responsible unit: its profile, and its scorecard assembled from its month ledgers.</summary>
 public sealed class UnitGrain(
-    [PersistentState("unit", GrainStorage.Name)] IPersistentState<UnitRecord> record,
-    GradeBounds bounds) : Grain, IUnitGrain
+    [PersistentState("unit", GrainStorage.Name)] IPersistentState<UnitRecord> record) : Grain, IUnitGrain
 {
     public Task<UnitProfile?> GetProfile() => Task.FromResult(record.State.Profile);
 
@@ -27,7 +26,6 @@ public sealed class UnitGrain(
     public async Task<Scorecard> GetScorecard(string month)
     {
         var profile = record.State.Profile ?? throw new InvalidOperationException($"Unit '{this.GetPrimaryKeyString()}' is not registered.");
-        var ledger = GrainFactory.GetGrain<IUnitMonthGrain>(UnitKeys.Month(profile.Id, month));
-        return Scorecard.Build(profile, await ledger.GetSummary(), await ledger.GetAtRisk(50), bounds);
+        return await GrainFactory.GetGrain<IUnitMonthGrain>(UnitKeys.Month(profile.Id, month)).GetScorecard(profile);
     }
 }

@@ -158,6 +158,13 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
                 return new AtRiskOrder(o.Key, c.Channel, c.DispatchedAt, c.Deadline, o.Value.Warned == 0 ? null : (WarningKind)o.Value.Warned, c.Supervised, c.ReturnRequests);
             }).ToList());
 
+    public async Task<Scorecard> GetScorecard(UnitProfile unit) =>
+        Scorecard.Build(unit, Summarise(_clock.GetUtcNow()), await GetAtRisk(50), _bounds, _clock.GetUtcNow(), OpenOrders());
+
+    private List<Scorecard.OpenItem> OpenOrders() => _orders.Where(o => o.Value.IsOpen)
+        .Select(o => new Scorecard.OpenItem(o.Key, o.Value.Contribution!.Channel, new OpenOrder(o.Value.Contribution.DispatchedAt, o.Value.Contribution.Deadline)))
+        .ToList();
+
     private async Task Tick(CancellationToken ct)
     {
         var now = _clock.GetUtcNow();
@@ -172,13 +179,12 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         }
         _dirty = false;
         _lastSummary = summary;
-        await GrainFactory.GetGrain<ICityMetricsGrain>(0).ReportUnitMonth(summary);
+        // The scorecard's forecast is built only here, on a change (at most once a second), and its hotline grade
+        // travels with the summary: the league table shows it without simulating ~70 units every second.
         var unit = await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile();
-        if (unit is not null)
-        {
-            var card = Scorecard.Build(unit, summary, (await GetAtRisk(20)), _bounds);
-            await GrainFactory.Publish(WallMessage.Of(WallTopics.Unit(_unitId), WallTopics.Methods.UnitMetrics, card));
-        }
+        Scorecard? card = unit is null ? null : Scorecard.Build(unit, summary, await GetAtRisk(20), _bounds, now, OpenOrders());
+        await GrainFactory.GetGrain<ICityMetricsGrain>(0).ReportUnitMonth(summary with { HotlineForecast = card?.Hotline.Forecast?.ExpectedGrade });
+        if (card is not null) await GrainFactory.Publish(WallMessage.Of(WallTopics.Unit(_unitId), WallTopics.Methods.UnitMetrics, card));
     }
 
     /// <summary>Sends every warning that has fallen due, in order, each once: recorded durably before it goes out.</summary>

@@ -8,7 +8,7 @@ namespace Hotline.Ops.Host;
 /// --demo: replays February 2024 into this server in the background at a watchable speed, so a newcomer sees the wall
 /// come alive. It goes through the public event API like any feed; a restarted demo resends and gets duplicates.
 /// </summary>
-public sealed class DemoReplay(IServer server, ServerOptions options, Readiness readiness, ILogger<DemoReplay> logger) : BackgroundService
+public sealed class DemoReplay(IServer server, ServerOptions options, Readiness readiness, Auth.TokenStore tokens, ILogger<DemoReplay> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -22,6 +22,8 @@ public sealed class DemoReplay(IServer server, ServerOptions options, Readiness 
             {
                 Servers = [url],
                 Month = "2024-02",
+                // The demo is a feed like any other: it posts with the feeder's token (the admin's if only that is configured).
+                Token = tokens.RoleToken(Auth.Roles.Feeder) ?? tokens.RoleToken(Auth.Roles.Admin),
                 Speed = options.DemoSpeed,
                 WaitForServers = TimeSpan.FromSeconds(30),
             }, TextWriter.Null, ct);

@@ -3,6 +3,7 @@ using Hotline.Ops.Contracts;
 using Hotline.Ops.Domain;
 using Hotline.Ops.Grains;
 using Hotline.Ops.Host.Api;
+using Hotline.Ops.Host.Auth;
 using Hotline.Ops.Host.Storage;
 using Orleans.Configuration;
 
@@ -62,6 +63,9 @@ public static class HotlineServer
             }
         });
 
+        var tokens = TokenStore.Load(builder.Configuration, dataDir, SeedUnits.All.Select(u => u.Id));
+        builder.Services.AddSingleton(tokens);
+        builder.Services.AddHotlineAccess();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
@@ -85,15 +89,22 @@ public static class HotlineServer
         builder.Services.AddSingleton<EventIngest>();
 
         var app = builder.Build();
+        // Where the generated tokens are, never the tokens themselves.
+        if (tokens.FilePath is { } tokenFile) app.Logger.LogInformation("API tokens (one per role and per unit) are in {Path}", tokenFile);
+        else app.Logger.LogInformation("API tokens come from configuration (Hotline:Tokens)");
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
-        app.MapGet("/health/ready", (Readiness r) => r.IsReady ? Results.Ok(new { status = "ready" }) : Results.Problem("starting", statusCode: 503));
+        // Static files (the wall page and its libraries) are public: the page carries its token to the hub itself.
         app.UseDefaultFiles();
         app.UseStaticFiles();
-        app.MapGet("/wall", (IWebHostEnvironment env) => WallPage(env, "wall"));
-        app.MapHub<WallHub>("/hubs/wall");
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapGet("/health/live", () => Results.Ok(new { status = "live" })).AllowAnonymous();
+        app.MapGet("/health/ready", (Readiness r) => r.IsReady ? Results.Ok(new { status = "ready" }) : Results.Problem("starting", statusCode: 503)).AllowAnonymous();
+        app.MapGet("/wall", (IWebHostEnvironment env) => WallPage(env, "wall")).AllowAnonymous();
+        // Any holder of a token may connect; each topic then checks its own rule (WallHub.Subscribe).
+        app.MapHub<WallHub>("/hubs/wall").RequireAuthorization();
         app.MapEventsApi();
         app.MapUnitsApi();
         app.MapTicketsApi();
@@ -125,7 +136,7 @@ public sealed class Readiness
 /// a fresh store, and wakes the unit ledgers around now so their deadline watch resumes (the embedded mode keeps
 /// reminders in memory; the cluster's reminders would do it too).
 /// </summary>
-public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, CityClock clock, EmergencyRules emergencies, ILogger<UnitSeeder> logger) : IHostedService
+public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, CityClock clock, EmergencyRules emergencies, TokenStore tokens, ILogger<UnitSeeder> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
@@ -133,6 +144,7 @@ public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, CityCl
         var registry = grains.GetGrain<IUnitRegistryGrain>(0);
         var n = await registry.SeedIfEmpty(SeedUnits.All);
         if (n > 0) logger.LogInformation("Registered {Count} responsible units from the reference bulletin", n);
+        foreach (var u in await registry.List()) tokens.EnsureUnit(u.Id);
         var now = CityTime.ToCity(clock.GetUtcNow());
         var months = Enumerable.Range(-2, 4).Select(d => CityTime.MonthOf(now.AddMonths(d))).ToList();
         await Task.WhenAll((await registry.List()).SelectMany(u => months.Select(m => grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month(u.Id, m)).Wake())));

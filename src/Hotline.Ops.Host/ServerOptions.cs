@@ -40,7 +40,9 @@ public sealed record ServerOptions
         {
             var a = args[i];
             var name = a.Split('=', 2)[0];
-            if (!a.StartsWith("--", StringComparison.Ordinal) || !known.Contains(name))
+            // Any configuration key may be given as --Hotline:Section:Key=value (e.g. --Hotline:Tokens:admin=...).
+            var isConfigKey = name.StartsWith("--Hotline:", StringComparison.OrdinalIgnoreCase);
+            if (!a.StartsWith("--", StringComparison.Ordinal) || (!known.Contains(name) && !isConfigKey))
                 throw new ArgumentException($"unknown option '{a}'. Options: {string.Join(", ", known.Order())}");
             if (Flags.Contains(a) && (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))) result.Add(a + "=true");
             else

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hotline.Ops.Contracts;
 using Hotline.Ops.Domain;
 using Hotline.Ops.Grains;
+using Hotline.Ops.Host.Auth;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Hotline.Ops.Host;
@@ -14,8 +15,13 @@ public sealed class WallHub(IGrainFactory grains, CityClock clock) : Hub
 {
     public async Task Subscribe(string topic)
     {
+        var user = Context.User ?? throw new HubException("not authenticated");
         switch (topic)
         {
+            case WallTopics.Wall when !user.IsCentre():
+                throw new HubException("forbidden: the wall topic needs a wall, lead or admin token");
+            case WallTopics.Lead when !user.IsInRole(Roles.Lead) && !user.IsInRole(Roles.Admin):
+                throw new HubException("forbidden: the lead topic needs a lead or admin token");
             case WallTopics.Wall or WallTopics.Lead:
                 await Groups.AddToGroupAsync(Context.ConnectionId, topic);
                 foreach (var m in await grains.GetGrain<ICityMetricsGrain>(0).Snapshot())
@@ -26,6 +32,8 @@ public sealed class WallHub(IGrainFactory grains, CityClock clock) : Hub
                 break;
             case not null when topic.StartsWith("unit:", StringComparison.Ordinal):
                 var unitId = topic["unit:".Length..];
+                // Checked before the unit is looked up: another unit's token learns nothing about it.
+                if (!user.CanReadUnit(unitId)) throw new HubException($"forbidden: this token may subscribe only to its own unit, not '{unitId}'");
                 var unit = UnitKinds.IsValidId(unitId) ? grains.GetGrain<IUnitGrain>(unitId) : null;
                 if (unit is null || await unit.GetProfile() is null) throw new HubException($"unknown topic '{topic}': no unit '{unitId}'");
                 await Groups.AddToGroupAsync(Context.ConnectionId, topic);

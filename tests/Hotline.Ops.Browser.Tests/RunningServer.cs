@@ -26,7 +26,15 @@ public sealed class RunningServer : IAsyncDisposable
         Url = url;
         DataDir = dataDir;
         Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
+        // The server generated its tokens into the data dir at start: the tests act as the admin, the page as the wall.
+        var tokens = JsonDocument.Parse(File.ReadAllText(Path.Combine(dataDir, "tokens.json"))).RootElement;
+        AdminToken = tokens.GetProperty("admin").GetString()!;
+        WallToken = tokens.GetProperty("wall").GetString()!;
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
     }
+
+    public string AdminToken { get; }
+    public string WallToken { get; }
 
     /// <summary>Starts a server; pass the url and data dir of a stopped one to restart it where it was.</summary>
     public static async Task<RunningServer> StartAsync(string? url = null, string? dataDir = null, bool keepData = false)

@@ -53,7 +53,10 @@ public sealed class WallBrowser : IAsyncLifetime
         page.PageError += (_, e) => wall.Errors.Add("page error: " + e);
         page.Console += (_, m) => { if (m.Type == "error") wall.Errors.Add("console error: " + m.Text); };
         page.Request += (_, r) => { lock (wall.Requests) wall.Requests.Add(r); };
-        var response = await page.GotoAsync($"{server.Url}/wall{query}");
+        // The page takes its hub token from ?token= (a wall screen's address carries it).
+        var withToken = query.Contains("token=", StringComparison.Ordinal) ? query
+            : (query.Length == 0 ? "?" : query + "&") + "token=" + Uri.EscapeDataString(server.WallToken);
+        var response = await page.GotoAsync($"{server.Url}/wall{withToken}");
         Assert.True(response is { Ok: true }, $"GET /wall answered {response?.Status}");
         return wall;
     }

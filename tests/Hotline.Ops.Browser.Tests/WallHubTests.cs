@@ -15,7 +15,7 @@ public sealed class WallHubTests(WallBrowser wall)
     [Fact]
     public async Task Subscribe_sends_a_snapshot_of_city_metrics_and_the_league_table()
     {
-        await using var client = await HubClient.ConnectAsync(wall.Server.Url);
+        await using var client = await HubClient.ConnectAsync(wall.Server);
         var sw = Stopwatch.StartNew();
         await client.Connection.InvokeAsync("Subscribe", "wall");
         var metrics = await client.WaitForAsync("cityMetrics", TimeSpan.FromSeconds(2));
@@ -35,7 +35,7 @@ public sealed class WallHubTests(WallBrowser wall)
     [Fact]
     public async Task At_most_two_league_tables_in_any_second_while_a_thousand_events_arrive()
     {
-        await using var client = await HubClient.ConnectAsync(wall.Server.Url);
+        await using var client = await HubClient.ConnectAsync(wall.Server);
         await client.Connection.InvokeAsync("Subscribe", "wall");
         var before = await client.WaitForAsync("cityMetrics", TimeSpan.FromSeconds(5));
         var receivedBefore = before.GetProperty("today").GetProperty("received").GetInt32();
@@ -71,7 +71,7 @@ public sealed class WallHubTests(WallBrowser wall)
     [Fact]
     public async Task An_overdue_warning_arrives_within_a_second_of_the_deadline()
     {
-        await using var client = await HubClient.ConnectAsync(wall.Server.Url);
+        await using var client = await HubClient.ConnectAsync(wall.Server);
         await client.Connection.InvokeAsync("Subscribe", "wall");
         var run = Guid.NewGuid().ToString("N")[..8];
         var ticket = $"O-{run}";
@@ -100,7 +100,7 @@ public sealed class WallHubTests(WallBrowser wall)
     [Fact]
     public async Task Subscribing_to_an_unknown_topic_is_an_error_and_the_connection_stays_usable()
     {
-        await using var client = await HubClient.ConnectAsync(wall.Server.Url);
+        await using var client = await HubClient.ConnectAsync(wall.Server);
         var ex = await Assert.ThrowsAsync<HubException>(() => client.Connection.InvokeAsync("Subscribe", "no-such-topic"));
         Assert.Contains("no-such-topic", ex.Message);
         Assert.Equal(HubConnectionState.Connected, client.Connection.State);
@@ -128,9 +128,9 @@ internal sealed class HubClient : IAsyncDisposable
 
     public HubConnection Connection { get; }
 
-    private HubClient(string url)
+    private HubClient(string url, string token)
     {
-        Connection = new HubConnectionBuilder().WithUrl(url + "/hubs/wall").Build();
+        Connection = new HubConnectionBuilder().WithUrl(url + "/hubs/wall", o => o.AccessTokenProvider = () => Task.FromResult<string?>(token)).Build();
         foreach (var m in Methods)
             Connection.On<JsonElement>(m, payload =>
             {
@@ -139,9 +139,9 @@ internal sealed class HubClient : IAsyncDisposable
             });
     }
 
-    public static async Task<HubClient> ConnectAsync(string url)
+    public static async Task<HubClient> ConnectAsync(RunningServer server)
     {
-        var c = new HubClient(url);
+        var c = new HubClient(server.Url, server.WallToken);
         await c.Connection.StartAsync();
         return c;
     }

@@ -153,12 +153,14 @@ public sealed class WallPageTests(WallBrowser wall)
     [Fact]
     public async Task Passes_the_token_from_the_page_address_to_the_hub()
     {
-        await using var page = await wall.OpenAsync("?token=wall-token-1");
+        // The server's real wall token: a made-up one is now refused at negotiate (401).
+        var token = wall.Server.WallToken;
+        await using var page = await wall.OpenAsync("?token=" + Uri.EscapeDataString(token));
         await Expect(page.TestId("connection-state")).ToHaveAttributeAsync("data-state", "connected", Within10s);
         Microsoft.Playwright.IRequest? negotiate;
         lock (page.Requests) negotiate = page.Requests.FirstOrDefault(r => r.Url.Contains("/hubs/wall/negotiate", StringComparison.Ordinal));
         Assert.NotNull(negotiate);
-        Assert.Equal("Bearer wall-token-1", (await negotiate.AllHeadersAsync()).GetValueOrDefault("authorization"));
+        Assert.Equal("Bearer " + token, (await negotiate.AllHeadersAsync()).GetValueOrDefault("authorization"));
     }
 
     private static string Num(double v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -126,6 +126,9 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("/api/units/no-such-unit/scorecard?month=2024-02", HttpStatusCode.NotFound)]
     [InlineData("/api/units/bus-group/scorecard?month=2024-13", HttpStatusCode.BadRequest)]
     [InlineData("/api/bulletin/2024-02/fax.csv", HttpStatusCode.NotFound)]
+    [InlineData("/api/units/bus-group/scorecard?month=2019-02", HttpStatusCode.NotFound)]
+    [InlineData("/api/bulletin/2031-01", HttpStatusCode.NotFound)]
+    [InlineData("/api/bulletin/2019-12/hotline.csv", HttpStatusCode.NotFound)]
     public async Task Unknown_things_are_problems(string path, HttpStatusCode status) =>
         await AssertProblem(await S.Http.GetAsync(path), status);
 

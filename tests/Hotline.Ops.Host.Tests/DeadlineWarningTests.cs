@@ -22,7 +22,7 @@ public sealed class DeadlineWarningTests
 
     private static async Task<(HubConnection Hub, ConcurrentQueue<JsonElement> Warnings)> Watch(RunningServer s)
     {
-        var hub = new HubConnectionBuilder().WithUrl(s.Url + "/hubs/wall").Build();
+        var hub = s.Hub();
         var warnings = new ConcurrentQueue<JsonElement>();
         hub.On<JsonElement>("overdueWarning", w => warnings.Enqueue(w));
         await hub.StartAsync();

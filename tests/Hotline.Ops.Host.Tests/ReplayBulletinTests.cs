@@ -31,6 +31,7 @@ public sealed class ReplayBulletinTests
         var summary = await ReplayRunner.RunAsync(new ReplayOptions
         {
             Servers = [new Uri(server.Url)],
+            Token = server.Tokens!.Feeder, // the replay is a feed: the feeder token, as in production
             Month = "2024-02",
             TargetsCsv = csv,
             Speed = 0,

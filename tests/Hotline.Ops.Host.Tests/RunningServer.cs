@@ -6,6 +6,7 @@ using Hotline.Ops.Contracts;
 using Hotline.Ops.Host;
 using Hotline.Ops.Host.Api;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Hotline.Ops.Host.Tests;
 
@@ -16,13 +17,34 @@ public sealed class RunningServer : IAsyncDisposable
     public HttpClient Http { get; }
     public string Url { get; }
     public string DataDir { get; }
+    /// <summary>The generated tokens (role → token, unit id → token), or null when they come from configuration.</summary>
+    public ServerTokens? Tokens { get; }
 
     private RunningServer(WebApplication app, string url, string dataDir)
     {
         _app = app;
         Url = url;
         DataDir = dataDir;
-        Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
+        Tokens = ServerTokens.Read(dataDir);
+        // The admin may do everything: tests that are not about access control act as the admin.
+        Http = Client(Tokens?.Admin);
+    }
+
+    /// <summary>A client that presents <paramref name="token"/> (none when null).</summary>
+    public HttpClient Client(string? token)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(60) };
+        if (token is not null) http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    /// <summary>A hub connection to /hubs/wall with <paramref name="token"/> (the admin's by default).</summary>
+    public Microsoft.AspNetCore.SignalR.Client.HubConnection Hub(string? token = null)
+    {
+        token ??= Tokens?.Admin;
+        return new Microsoft.AspNetCore.SignalR.Client.HubConnectionBuilder()
+            .WithUrl(Url + "/hubs/wall", o => o.AccessTokenProvider = () => Task.FromResult(token))
+            .Build();
     }
 
     public static async Task<RunningServer> StartAsync(string? dataDir = null, string? postgres = null, params string[] extra)
@@ -69,5 +91,19 @@ public sealed class RunningServer : IAsyncDisposable
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+}
+
+/// <summary><c>&lt;data-dir&gt;/tokens.json</c> as the server generated it.</summary>
+public sealed record ServerTokens(string Admin, string Lead, string Wall, string Feeder, IReadOnlyDictionary<string, string> Units)
+{
+    public static ServerTokens? Read(string dataDir)
+    {
+        var path = Path.Combine(dataDir, "tokens.json");
+        if (!File.Exists(path)) return null;
+        var doc = JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+        return new ServerTokens(doc.GetProperty("admin").GetString()!, doc.GetProperty("lead").GetString()!, doc.GetProperty("wall").GetString()!,
+            doc.GetProperty("feeder").GetString()!,
+            doc.GetProperty("units").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!));
     }
 }

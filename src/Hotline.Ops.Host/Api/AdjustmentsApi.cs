@@ -24,7 +24,7 @@ public static class AdjustmentsApi
             var a = new Adjustment(body.UnitId, body.Month!, p, body.Indicator.Trim(), body.Reason.Trim(), string.IsNullOrWhiteSpace(body.OrderNumber) ? null : body.OrderNumber.Trim());
             await grains.GetGrain<IAdjustmentsGrain>(int.Parse(body.Month![..4])).Add(a);
             return Results.Created($"/api/ops/adjustments?year={body.Month[..4]}", a);
-        }).WithSummary("Records a bonus or penalty (加扣分) for a unit and month.");
+        }).WithSummary("Records a bonus or penalty (加扣分) for a unit and month.").RequireAuthorization(Auth.Access.Ops);
 
         app.MapGet("/api/ops/adjustments", async (int? year, IGrainFactory grains, BulletinService bulletins, Grains.CityClock clock) =>
         {
@@ -40,6 +40,6 @@ public static class AdjustmentsApi
                 .Select(g => new AdjustmentTotal(g.Key, units.TryGetValue(g.Key, out var u) ? u.Name : g.Key, g.Sum(a => a.Points), g.Count()))
                 .OrderBy(t => t.Points).ThenBy(t => t.UnitId, StringComparer.Ordinal).ToList();
             return Results.Ok(new { year = y, totals, adjustments = all });
-        }).WithSummary("The year's bonuses and penalties, entered and from grades, with a running total per unit.");
+        }).WithSummary("The year's bonuses and penalties, entered and from grades, with a running total per unit.").RequireAuthorization(Auth.Access.ReadCity);
     }
 }

@@ -25,29 +25,31 @@ public static class BulletinApi
 {
     public static void MapBulletinApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/bulletin/{month}", async (string month, BulletinService bulletins) =>
-            CityTime.TryParseMonth(month, out _)
-                ? Results.Ok(await bulletins.BuildAsync(month))
-                : Problems.NotFound($"'{month}' is not a month (YYYY-MM)"))
-            .WithSummary("The month's assessment.");
+        app.MapGet("/api/bulletin/{month}", async (string month, BulletinService bulletins, WorkingCalendar calendar) =>
+            !CityTime.TryParseMonth(month, out _) ? Problems.NotFound($"'{month}' is not a month (YYYY-MM)")
+            : Problems.MonthOutsideData(month, calendar) is { } outside ? outside
+                : Results.Ok(await bulletins.BuildAsync(month)))
+            .WithSummary("The month's assessment.").RequireAuthorization(Auth.Access.ReadCity);
 
-        app.MapGet("/api/bulletin/{month}/{file}", async (string month, string file, BulletinService bulletins) =>
+        app.MapGet("/api/bulletin/{month}/{file}", async (string month, string file, BulletinService bulletins, WorkingCalendar calendar) =>
         {
             if (!CityTime.TryParseMonth(month, out _)) return Problems.NotFound($"'{month}' is not a month (YYYY-MM)");
+            if (Problems.MonthOutsideData(month, calendar) is { } outside) return outside;
             AssessmentChannel channel;
             if (file == "hotline.csv") channel = AssessmentChannel.Hotline;
             else if (file == "mailbox.csv") channel = AssessmentChannel.Mailbox;
             else return Problems.NotFound($"no such table '{file}': use hotline.csv or mailbox.csv");
             var report = await bulletins.BuildAsync(month);
             return Results.Text(BulletinCsv.Format(report.Table(channel).Rows), "text/csv; charset=utf-8");
-        }).WithSummary("One assessment table as CSV, in the reference CSV's columns.");
+        }).WithSummary("One assessment table as CSV, in the reference CSV's columns.").RequireAuthorization(Auth.Access.ReadCity);
 
-        app.MapGet("/bulletin/{month}", async (string month, BulletinService bulletins, IGrainFactory grains) =>
+        app.MapGet("/bulletin/{month}", async (string month, BulletinService bulletins, IGrainFactory grains, WorkingCalendar calendar) =>
         {
             if (!CityTime.TryParseMonth(month, out _)) return Problems.NotFound($"'{month}' is not a month (YYYY-MM)");
+            if (Problems.MonthOutsideData(month, calendar) is { } outside) return outside;
             var report = await bulletins.BuildAsync(month);
             var units = (await grains.GetGrain<IUnitRegistryGrain>(0).List()).ToDictionary(u => u.Id);
             return Results.Content(BulletinPage.Render(report, units), "text/html; charset=utf-8");
-        }).WithSummary("The month's bulletin as a printable page.");
+        }).WithSummary("The month's bulletin as a printable page.").RequireAuthorization(Auth.Access.ReadCity);
     }
 }

@@ -14,6 +14,6 @@ public static class ConsistencyApi
             var differences = (await Task.WhenAll(units.Select(u => grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month(u.Id, month!)).Verify())))
                 .SelectMany(d => d).ToList();
             return Results.Ok(new { month, units = units.Count, consistent = differences.Count == 0, differences });
-        }).WithSummary("Recomputes every unit's month from its tickets' stored contributions and lists the differences.");
+        }).WithSummary("Recomputes every unit's month from its tickets' stored contributions and lists the differences.").RequireAuthorization(Auth.Access.ReadCity);
     }
 }

@@ -21,6 +21,7 @@ public static class EventsApi
         })
         .Produces<EventBatchResult>()
         .ProducesProblem(400)
+        .RequireAuthorization(Auth.Access.Feed)
         .WithSummary("Feed ticket events; each is accepted, duplicate or rejected with a reason.");
     }
 }

@@ -29,7 +29,7 @@ public static class SurgesApi
             if (to is not null && !TryParseTime(to, out t)) return Problems.BadRequest($"'to' must be an ISO-8601 time with an offset, not '{to}'");
             if (f > t) return Problems.BadRequest("'from' is after 'to'");
             return Results.Ok(await grains.GetGrain<ISurgeGrain>(0).List(f, t));
-        }).WithSummary("Surges (start, latest figures, end, proposed emergency) that overlap [from, to).");
+        }).WithSummary("Surges (start, latest figures, end, proposed emergency) that overlap [from, to).").RequireAuthorization(Auth.Access.ReadCity);
     }
 
     public static void MapEmergenciesApi(this IEndpointRouteBuilder app)
@@ -48,15 +48,15 @@ public static class SurgesApi
             if (r.Status == DeclareStatus.DuplicateName) return Problems.Conflict($"an emergency named '{body.Name!.Trim()}' is already active");
             await rules.RefreshAsync(grains); // this silo matches from now; the others within a few seconds
             return Results.Created($"/api/ops/emergencies/{r.Emergency!.Id}", r.Emergency);
-        }).WithSummary("Declares an emergency: matching requests are tagged, counted live and their orders dispatched as urgent.");
+        }).WithSummary("Declares an emergency: matching requests are tagged, counted live and their orders dispatched as urgent.").RequireAuthorization(Auth.Access.Ops);
 
         app.MapGet("/api/ops/emergencies", async (IGrainFactory grains) =>
             Results.Ok(await grains.GetGrain<IEmergencyDirectoryGrain>(0).List()))
-            .WithSummary("Every emergency with its live (or frozen) report.");
+            .WithSummary("Every emergency with its live (or frozen) report.").RequireAuthorization(Auth.Access.ReadCity);
 
         app.MapGet("/api/ops/emergencies/{id}", async (string id, IGrainFactory grains) =>
             await grains.GetGrain<IEmergencyDirectoryGrain>(0).Get(id) is { } r ? Results.Ok(r) : Problems.NotFound($"no emergency '{id}'"))
-            .WithSummary("An emergency's report: counts by category, district, unit and hour; orders open and overdue.");
+            .WithSummary("An emergency's report: counts by category, district, unit and hour; orders open and overdue.").RequireAuthorization(Auth.Access.ReadCity);
 
         app.MapPost("/api/ops/emergencies/{id}/end", async (string id, IGrainFactory grains, EmergencyRules rules) =>
         {
@@ -64,6 +64,6 @@ public static class SurgesApi
             if (r is null) return Problems.NotFound($"no emergency '{id}'");
             await rules.RefreshAsync(grains);
             return Results.Ok(r);
-        }).WithSummary("Ends an emergency and freezes its report.");
+        }).WithSummary("Ends an emergency and freezes its report.").RequireAuthorization(Auth.Access.Ops);
     }
 }

@@ -1,6 +1,8 @@
 using Hotline.Ops.Contracts;
 using Hotline.Ops.Domain;
 using Hotline.Ops.Grains;
+using Hotline.Ops.Host.Auth;
+using System.Security.Claims;
 
 namespace Hotline.Ops.Host.Api;
 
@@ -11,9 +13,9 @@ public static class UnitsApi
     public static void MapUnitsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/units", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<IUnitRegistryGrain>(0).List()))
-            .WithSummary("The responsible units.");
+            .WithSummary("The responsible units.").RequireAuthorization(Access.CityOrUnit);
 
-        app.MapPut("/api/units/{id}", async (string id, UnitBody body, IGrainFactory grains) =>
+        app.MapPut("/api/units/{id}", async (string id, UnitBody body, IGrainFactory grains, TokenStore tokens) =>
         {
             if (!UnitKinds.IsValidId(id)) return Problems.BadRequest("a unit id is 2–64 lower-case letters, digits and hyphens");
             if (string.IsNullOrWhiteSpace(body.Name)) return Problems.BadRequest("missing field 'name'");
@@ -26,17 +28,21 @@ public static class UnitsApi
             }
             var profile = new UnitProfile(id, body.Name.Trim(), kind, mailboxKind);
             await grains.GetGrain<IUnitRegistryGrain>(0).Upsert(profile);
+            tokens.EnsureUnit(id);
             return Results.Ok(profile);
-        }).WithSummary("Registers or edits a responsible unit.");
+        }).WithSummary("Registers or edits a responsible unit.").RequireAuthorization(Access.Admin);
 
-        app.MapGet("/api/units/{id}/scorecard", async (string id, string? month, IGrainFactory grains, CityClock clock) =>
+        app.MapGet("/api/units/{id}/scorecard", async (string id, string? month, ClaimsPrincipal user, IGrainFactory grains, CityClock clock, WorkingCalendar calendar) =>
         {
+            // Before anything else: another unit learns nothing, not even whether a unit or month exists.
+            if (!user.CanReadUnit(id)) return Access.Forbidden($"this token may read only its own unit's scorecard, not '{id}'");
             month ??= CityTime.MonthOf(clock.GetUtcNow());
             if (!CityTime.TryParseMonth(month, out _)) return Problems.BadRequest($"'{month}' is not a month (YYYY-MM)");
+            if (Problems.MonthOutsideData(month, calendar) is { } outside) return outside;
             if (!UnitKinds.IsValidId(id)) return Problems.NotFound($"unit '{id}' does not exist");
             var unit = grains.GetGrain<IUnitGrain>(id);
             if (await unit.GetProfile() is null) return Problems.NotFound($"unit '{id}' does not exist");
             return Results.Ok(await unit.GetScorecard(month));
-        }).WithSummary("A unit's live metrics, composite score and grade for a month.");
+        }).WithSummary("A unit's live metrics, composite score and grade for a month.").RequireAuthorization(Access.CityOrUnit);
     }
 }
