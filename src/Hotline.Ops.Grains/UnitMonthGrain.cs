@@ -69,7 +69,9 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         _unitName = (await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile())?.Name ?? _unitId;
         _reminderOn = await this.GetReminder(ReminderName) is not null;
         if (!_dirty) _lastSummary = Summarise(_activatedAt);
-        this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) { KeepAlive = true, Interleave = true });
+        // Deadlines are checked four times a second (only the schedule's head is looked at); the summary, which walks
+        // the ledger, at most once a second.
+        this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250)) { KeepAlive = true, Interleave = true });
     }
 
     public Task Wake() => Task.CompletedTask;
@@ -165,10 +167,13 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         .Select(o => new Scorecard.OpenItem(o.Key, o.Value.Contribution!.Channel, new OpenOrder(o.Value.Contribution.DispatchedAt, o.Value.Contribution.Deadline)))
         .ToList();
 
+    private int _ticks;
+
     private async Task Tick(CancellationToken ct)
     {
         var now = _clock.GetUtcNow();
         await SendDueWarnings(now);
+        if (++_ticks % 4 != 0) return;
         await KeepReminder();
         var summary = Summarise(now);
         if (!_dirty && summary == _lastSummary)

@@ -50,6 +50,17 @@ public sealed class AccessControlTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
+    public async Task The_printable_bulletin_opens_from_a_link_with_its_token()
+    {
+        using var anon = S.Client(null);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anon.GetAsync("/bulletin/2024-02")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anon.GetAsync($"/bulletin/2024-02?token={S.Tokens!.Wall}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await anon.GetAsync($"/bulletin/2024-02?token={S.Tokens!.Feeder}")).StatusCode);
+        // Only the page takes a token in its address; the API does not.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anon.GetAsync($"/api/bulletin/2024-02?token={S.Tokens!.Wall}")).StatusCode);
+    }
+
+    [Fact]
     public async Task Health_openapi_and_the_wall_page_need_no_token()
     {
         using var anon = S.Client(null);

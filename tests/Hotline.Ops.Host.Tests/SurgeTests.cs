@@ -39,7 +39,7 @@ public sealed class SurgeTests(ITestOutputHelper output)
         output.WriteLine($"{events.Count} events, {stormTimes.Count} ice-storm requests, onset {onset:HH:mm}; generated in {sw.Elapsed.TotalSeconds:0.0} s");
 
         await using var server = await RunningServer.StartAsync(null, null, "--clock", "event");
-        var hub = new HubConnectionBuilder().WithUrl(server.Url + "/hubs/wall").Build();
+        var hub = server.Hub();
         var surges = new ConcurrentQueue<JsonElement>();
         var emergencies = new ConcurrentQueue<JsonElement>();
         hub.On<JsonElement>("surge", s => surges.Enqueue(s));

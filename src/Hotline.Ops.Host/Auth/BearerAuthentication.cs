@@ -23,6 +23,8 @@ public sealed class BearerAuthenticationHandler(
         var header = Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) token = header["Bearer ".Length..].Trim();
         else if (Request.Path.StartsWithSegments("/hubs")) token = Request.Query["access_token"].ToString();
+        // A printable page opened from a link cannot send a header: it takes ?token= like the wall's address does.
+        else if (Request.Path.StartsWithSegments("/bulletin") && HttpMethods.IsGet(Request.Method)) token = Request.Query["token"].ToString();
         if (string.IsNullOrEmpty(token)) return Task.FromResult(AuthenticateResult.NoResult());
         if (tokens.Find(token) is not { } holder) return Task.FromResult(AuthenticateResult.Fail("unknown token"));
         var claims = new List<Claim> { new(ClaimTypes.Role, holder.Role), new(ClaimTypes.Name, holder.UnitId is null ? holder.Role : $"unit:{holder.UnitId}") };
