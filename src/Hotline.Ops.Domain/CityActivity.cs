@@ -41,9 +41,6 @@ public sealed class ActivityBuckets
 
     public static string HourKey(DateTimeOffset t) => CityTime.ToCity(t).ToString("yyyy-MM-dd'T'HH", System.Globalization.CultureInfo.InvariantCulture);
 
-    public static DateTimeOffset HourStart(string key) =>
-        new(DateTime.ParseExact(key, "yyyy-MM-dd'T'HH", System.Globalization.CultureInfo.InvariantCulture), CityTime.Offset);
-
     public bool IsEmpty => Hours.Count == 0;
 
     /// <summary>Counts one accepted ticket event.</summary>
@@ -80,12 +77,14 @@ public sealed class ActivityBuckets
     /// <summary>Sum of the buckets whose hour starts in [from, to).</summary>
     public HourCounts Sum(DateTimeOffset from, DateTimeOffset to)
     {
+        // Walk the hours of the range and look each up: the cost follows the range, not the city's whole history
+        // (the wall asks for today, the month and seven past days every second).
         var total = new HourCounts();
-        foreach (var (k, v) in Hours)
-        {
-            var start = HourStart(k);
-            if (start >= from && start < to) total.Add(v);
-        }
+        var local = CityTime.ToCity(from);
+        var hour = new DateTimeOffset(local.Date.AddHours(local.Hour), CityTime.Offset);
+        if (hour < from) hour = hour.AddHours(1);
+        for (; hour < to; hour = hour.AddHours(1))
+            if (Hours.TryGetValue(HourKey(hour), out var v)) total.Add(v);
         return total;
     }
 
