@@ -54,12 +54,12 @@ public static class HotlineServer
             if (options.Postgres is { } pg)
             {
                 silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
-                silo.UseHotlinePostgres(pg);
+                silo.UseHotlinePostgres(pg, options.WriteBatching);
             }
             else
             {
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
-                silo.UseHotlineSqlite(sqlite!);
+                silo.UseHotlineSqlite(sqlite!, options.WriteBatching);
             }
         });
 

@@ -16,6 +16,9 @@ public sealed record ServerOptions
     public bool Demo { get; init; }
     /// <summary>Minutes of the month per minute of wall time in the demo (120: a day in 12 minutes).</summary>
     public double DemoSpeed { get; init; } = 120;
+    /// <summary>Group-commit grain writes (default). <c>--Hotline:WriteBatching=false</c>: one transaction per write,
+    /// kept only so the benchmark can measure before and after in one run.</summary>
+    public bool WriteBatching { get; init; } = true;
 
     /// <summary>Command-line switches mapped onto configuration keys; flags without a value are given "true".</summary>
     public static readonly Dictionary<string, string> Switches = new()
@@ -67,6 +70,7 @@ public sealed record ServerOptions
             // A replay runs on its own time: the demo implies the event clock.
             Clock = s["Clock"] ?? (bool.TryParse(s["Demo"], out var d) && d ? "event" : "wall"),
             Demo = bool.TryParse(s["Demo"], out var demo) && demo,
+            WriteBatching = !bool.TryParse(s["WriteBatching"], out var wb) || wb,
             DemoSpeed = double.TryParse(s["DemoSpeed"], System.Globalization.CultureInfo.InvariantCulture, out var sp) ? sp : 120,
         };
         if (o.Clock is not ("wall" or "event")) throw new ArgumentException($"--clock must be 'wall' or 'event', not '{o.Clock}'");

@@ -149,6 +149,34 @@ public sealed class PostgresSiloTests
     }
 
     [Fact]
+    public async Task Batched_writes_keep_the_providers_rows_and_detect_conflicts_within_a_batch()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await SchemaInstaller.ApplyPostgresAsync(db.ConnectionString, CancellationToken.None);
+        var id = "ticket-" + Guid.NewGuid().ToString("N")[..8];
+
+        var plain = await TestSilo.StartAsync(TestSilo.NewClusterId(), s => s.UseHotlinePostgres(db.ConnectionString, batchWrites: false));
+        try { await plain.Grains().GetGrain<IDocumentGrain>(id).SetSample(id); }
+        finally { await TestSilo.StopAsync(plain); }
+
+        var silo = await TestSilo.StartAsync(TestSilo.NewClusterId(), s => s.UseHotlinePostgres(db.ConnectionString));
+        try
+        {
+            var grain = silo.Grains().GetGrain<IDocumentGrain>(id);
+            TestSilo.AssertSame(TestSilo.SampleDocument(id), await grain.GetDocumentAsync());
+            await grain.SetSample(id);
+            Assert.Equal(2, await db.ScalarAsync("SELECT Version FROM OrleansStorage WHERE GrainTypeString = 'x'"));
+            Assert.Equal(1L, await db.ScalarAsync("SELECT count(*) FROM OrleansStorage WHERE GrainTypeString = 'x'"));
+            await StorageConformance.ConcurrentWritesCommitAndConflictsStayAloneAsync(silo,
+                async () => (long)(await db.ScalarAsync("SELECT count(*) FROM OrleansStorage"))!);
+        }
+        finally
+        {
+            await TestSilo.StopAsync(silo);
+        }
+    }
+
+    [Fact]
     public async Task Reminders_are_stored_read_back_fire_and_are_removed()
     {
         await using var db = await TestDatabase.CreateAsync();

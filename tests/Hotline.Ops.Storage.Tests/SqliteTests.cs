@@ -67,6 +67,37 @@ public sealed class SqliteTests : IDisposable
     }
 
     [Fact]
+    public async Task Batched_writes_keep_the_providers_rows_and_detect_conflicts_within_a_batch()
+    {
+        var connectionString = SchemaInstaller.SqliteConnectionString(_dataDir);
+        await SchemaInstaller.ApplySqliteAsync(connectionString, CancellationToken.None);
+        var id = "ticket-" + Guid.NewGuid().ToString("N")[..8];
+
+        // Written by Orleans' own ADO.NET provider (one transaction per write) ...
+        var plain = await StartSqliteSiloAsync(connectionString, batchWrites: false);
+        try { await plain.Grains().GetGrain<IDocumentGrain>(id).SetSample(id); }
+        finally { await TestSilo.StopAsync(plain); }
+
+        // ... read and overwritten by the batching storage in the same row (same key columns and hashes).
+        var silo = await StartSqliteSiloAsync(connectionString);
+        try
+        {
+            var grain = silo.Grains().GetGrain<IDocumentGrain>(id);
+            TestSilo.AssertSame(TestSilo.SampleDocument(id), await grain.GetDocumentAsync());
+            await grain.SetSample(id);
+            Assert.Equal(2L, await Execute(connectionString, "SELECT Version FROM OrleansStorage WHERE GrainTypeString = 'x'"));
+            Assert.Equal(1L, await Execute(connectionString, "SELECT count(*) FROM OrleansStorage WHERE GrainTypeString = 'x'"));
+            await StorageConformance.EtagConflictsAreDetectedAsync(silo);
+            await StorageConformance.ConcurrentWritesCommitAndConflictsStayAloneAsync(silo,
+                async () => (long)(await Execute(connectionString, "SELECT count(*) FROM OrleansStorage"))!);
+        }
+        finally
+        {
+            await TestSilo.StopAsync(silo);
+        }
+    }
+
+    [Fact]
     public async Task A_file_without_the_schema_and_an_unopenable_path_fail_clearly()
     {
         var missing = SchemaInstaller.SqliteConnectionString(_dataDir);
@@ -97,13 +128,13 @@ public sealed class SqliteTests : IDisposable
         Assert.Same(SqliteFactory.Instance, System.Data.Common.DbProviderFactories.GetFactory(HotlineStorage.SqliteInvariant));
     }
 
-    private static Task<Microsoft.Extensions.Hosting.IHost> StartSqliteSiloAsync(string connectionString)
+    private static Task<Microsoft.Extensions.Hosting.IHost> StartSqliteSiloAsync(string connectionString, bool batchWrites = true)
     {
         var siloPort = TestSilo.FreePort();
         var gatewayPort = TestSilo.FreePort();
         return TestSilo.StartAsync(TestSilo.NewClusterId(), s => s
             .UseLocalhostClustering(siloPort, gatewayPort)
-            .UseHotlineSqlite(connectionString));
+            .UseHotlineSqlite(connectionString, batchWrites));
     }
 
     private static async Task<object?> Execute(string connectionString, string sql)

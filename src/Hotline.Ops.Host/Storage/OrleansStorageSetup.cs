@@ -3,6 +3,9 @@ using Orleans.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Serialization.Serializers;
 
 namespace Hotline.Ops.Host.Storage;
 
@@ -26,23 +29,25 @@ public static class OrleansStorageSetup
 {
     /// <summary>
     /// Embedded mode: grain state in a SQLite file, reminders in memory. Clustering is left to the
-    /// caller (typically UseLocalhostClustering).
+    /// caller (typically UseLocalhostClustering). Writes are group-committed (<see cref="BatchingGrainStorage"/>);
+    /// <paramref name="batchWrites"/> false keeps the previous one-write-per-transaction path (for the benchmark's
+    /// before/after figures).
     /// </summary>
-    public static ISiloBuilder UseHotlineSqlite(this ISiloBuilder builder, string connectionString)
+    public static ISiloBuilder UseHotlineSqlite(this ISiloBuilder builder, string connectionString, bool batchWrites = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        // The ADO.NET provider under its own name, and our names over it through one writer queue.
+        // The ADO.NET provider under its own name (reads, keys), and our names over it.
         builder.AddAdoNetGrainStorage(SqliteProvider, o => Configure(o, HotlineStorage.SqliteInvariant, connectionString));
-        foreach (var name in new[] { HotlineStorage.StorageName, ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME })
-            builder.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) =>
-                sp.GetKeyedService<SingleWriterGrainStorage>(SqliteProvider) ?? throw new InvalidOperationException("no SQLite storage"));
-        builder.Services.AddKeyedSingleton(SqliteProvider, (sp, key) => new SingleWriterGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(key)));
+        if (batchWrites)
+            AddBatching(builder, SqliteProvider, sp => new SqliteGrainWriteBatcher(connectionString, sp.GetRequiredService<ILogger<SqliteGrainWriteBatcher>>()));
+        else
+            AddOverProvider(builder, SqliteProvider, sp => new SingleWriterGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(SqliteProvider)));
         builder.UseInMemoryReminderService();
         return builder;
     }
 
-    /// <summary>Cluster mode: membership, grain state and reminders all in PostgreSQL.</summary>
-    public static ISiloBuilder UseHotlinePostgres(this ISiloBuilder builder, string connectionString)
+    /// <summary>Cluster mode: membership, grain state and reminders all in PostgreSQL; grain writes group-committed.</summary>
+    public static ISiloBuilder UseHotlinePostgres(this ISiloBuilder builder, string connectionString, bool batchWrites = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         builder.UseAdoNetClustering(o =>
@@ -50,7 +55,11 @@ public static class OrleansStorageSetup
             o.Invariant = HotlineStorage.PostgresInvariant;
             o.ConnectionString = connectionString;
         });
-        AddGrainStorage(builder, HotlineStorage.PostgresInvariant, connectionString);
+        builder.AddAdoNetGrainStorage(PostgresProvider, o => Configure(o, HotlineStorage.PostgresInvariant, connectionString));
+        if (batchWrites)
+            AddBatching(builder, PostgresProvider, sp => new PostgresGrainWriteBatcher(connectionString, sp.GetRequiredService<ILogger<PostgresGrainWriteBatcher>>()));
+        else
+            AddOverProvider(builder, PostgresProvider, sp => sp.GetRequiredKeyedService<IGrainStorage>(PostgresProvider));
         builder.UseAdoNetReminderService(o =>
         {
             o.Invariant = HotlineStorage.PostgresInvariant;
@@ -60,6 +69,7 @@ public static class OrleansStorageSetup
     }
 
     private const string SqliteProvider = "hotline-sqlite";
+    private const string PostgresProvider = "hotline-postgres";
 
     private static void Configure(AdoNetGrainStorageOptions o, string invariant, string connectionString)
     {
@@ -68,11 +78,23 @@ public static class OrleansStorageSetup
         o.GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer();
     }
 
-    // Registered twice (named and default) over the same table: grains may use either name.
-    private static void AddGrainStorage(ISiloBuilder builder, string invariant, string connectionString)
+    private static void AddBatching(ISiloBuilder builder, string provider, Func<IServiceProvider, GrainWriteBatcher> batcher)
     {
-        builder.AddAdoNetGrainStorage(HotlineStorage.StorageName, o => Configure(o, invariant, connectionString));
-        builder.AddAdoNetGrainStorageAsDefault(o => Configure(o, invariant, connectionString));
+        builder.Services.AddKeyedSingleton(provider, (sp, _) => batcher(sp));
+        AddOverProvider(builder, provider, sp => new BatchingGrainStorage(
+            (AdoNetGrainStorage)sp.GetRequiredKeyedService<IGrainStorage>(provider),
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId, provider,
+            sp.GetRequiredKeyedService<GrainWriteBatcher>(provider),
+            sp.GetRequiredService<IActivatorProvider>()));
+    }
+
+    // Grains name the storage either way (named and default): both resolve to one instance over the same table.
+    private static void AddOverProvider(ISiloBuilder builder, string provider, Func<IServiceProvider, IGrainStorage> storage)
+    {
+        var key = provider + "/hotline";
+        builder.Services.AddKeyedSingleton<IGrainStorage>(key, (sp, _) => storage(sp));
+        foreach (var name in new[] { HotlineStorage.StorageName, ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME })
+            builder.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) => sp.GetRequiredKeyedService<IGrainStorage>(key));
     }
 }
 
