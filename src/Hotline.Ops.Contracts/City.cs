@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Hotline.Ops.Domain;
 
 namespace Hotline.Ops.Contracts;
@@ -40,6 +41,9 @@ public interface ICityMetricsGrain : IGrainWithIntegerKey
     Task<IReadOnlyList<WallMessage>> Snapshot();
     Task<MonthActivity> GetMonthActivity(string month);
     Task<IReadOnlyList<UnitMonthSummary>> GetUnitMonths(string month);
+    /// <summary>The month's league table from the units' latest summaries (its cost grows with units, not orders).</summary>
+    [AlwaysInterleave]
+    Task<LeagueTableView> LeagueTable(string month);
 }
 
 public sealed record TodayView(string Date, int Received, int Answered, int Dispatched, double ReceivedOrdinary, double DispatchedOrdinary);
@@ -49,6 +53,10 @@ public sealed record CategorySeries(string Category, string Name, string NameEn,
 public sealed record CategoryChart(IReadOnlyList<DateTimeOffset> Hours, IReadOnlyList<CategorySeries> Series);
 public sealed record CityMetricsView(DateTimeOffset At, string Month, TodayView Today, OrdersView Orders, MonthToDateView MonthToDate, CategoryChart Categories);
 
-public sealed record LeagueRow(string UnitId, string Name, int Due, decimal? Score, Grade? Grade, Grade? ForecastGrade, int Open, int Overdue, int Supervised);
-public sealed record LeagueGroup(UnitKind Kind, IReadOnlyList<LeagueRow> Rows);
-public sealed record LeagueTableView(string Month, IReadOnlyList<LeagueGroup> Groups);
+[GenerateSerializer, Immutable]
+public sealed record LeagueRow([property: Id(0)] string UnitId, [property: Id(1)] string Name, [property: Id(2)] int Due, [property: Id(3)] decimal? Score,
+    [property: Id(4)] Grade? Grade, [property: Id(5)] Grade? ForecastGrade, [property: Id(6)] int Open, [property: Id(7)] int Overdue, [property: Id(8)] int Supervised);
+[GenerateSerializer, Immutable]
+public sealed record LeagueGroup([property: Id(0)] UnitKind Kind, [property: Id(1)] IReadOnlyList<LeagueRow> Rows);
+[GenerateSerializer, Immutable]
+public sealed record LeagueTableView([property: Id(0)] string Month, [property: Id(1)] IReadOnlyList<LeagueGroup> Groups);

@@ -76,6 +76,12 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
     public Task<IReadOnlyList<UnitMonthSummary>> GetUnitMonths(string month) =>
         Task.FromResult<IReadOnlyList<UnitMonthSummary>>(_record.State.UnitMonths.Values.Where(s => s.Month == month).ToList());
 
+    public async Task<LeagueTableView> LeagueTable(string month)
+    {
+        await RefreshUnits();
+        return BuildLeagueTable(month);
+    }
+
     private async Task PublishIfChanged(CancellationToken ct)
     {
         var now = _clock.GetUtcNow();

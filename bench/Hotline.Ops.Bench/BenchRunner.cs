@@ -1,0 +1,376 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Hotline.Ops.Domain;
+using Hotline.Ops.Host;
+using Hotline.Ops.Replay;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Hotline.Ops.Bench;
+
+/// <summary>What to run: the full recorded run, or a seconds-long smoke run of every benchmark (CI).</summary>
+public sealed record BenchOptions
+{
+    public bool Smoke { get; init; }
+    /// <summary>A PostgreSQL role that may create databases; each server run gets a fresh database, dropped after.</summary>
+    public required string PostgresAdmin { get; init; }
+    public string? OutFile { get; init; }
+    public string WorkDir { get; init; } = Path.Combine(Path.GetTempPath(), "hotline-bench-" + Guid.NewGuid().ToString("N")[..8]);
+    /// <summary>Sections to run (default all): ingest, replay, league, wall, surge, memory.</summary>
+    public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
+
+    public int? IngestSeconds { get; init; }
+    public TimeSpan IngestDuration => TimeSpan.FromSeconds(IngestSeconds ?? (Smoke ? 2 : 60));
+    /// <summary>The "before" server (one transaction per write) only gives the ratio: shorter.</summary>
+    public TimeSpan IngestBeforeDuration => TimeSpan.FromSeconds(Math.Min(IngestDuration.TotalSeconds, 20));
+    public TimeSpan WarmUp => Smoke ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(5);
+    public long[] LeagueSizes => Smoke ? [1_000, 5_000] : [22_249, 1_000_000, 10_000_000];
+    public int LeagueRuns => Smoke ? 20 : 2_000;
+    public int SqlRuns => Smoke ? 2 : 7;
+    public (int Clients, int Batches) Wall => Smoke ? (3, 2) : (500, 60);
+    public (int Tickets, int Ledgers) MemoryCounts => Smoke ? (200, 100) : (20_000, 2_000);
+
+    public string[] Stores { get; init; } = ["SQLite", "PostgreSQL"];
+    /// <summary>Also measure one write per transaction (the ratio's before).</summary>
+    public bool BeforeAfter { get; init; } = true;
+
+    public bool Runs(string section) => Only.Count == 0 || Only.Contains(section);
+}
+
+/// <summary>Runs every benchmark and writes the results file (figures, machine, commit, load).</summary>
+public static class BenchRunner
+{
+    public const string Command = "dotnet run -c Release --project bench/Hotline.Ops.Bench -- all --out bench/RESULTS.md";
+    public static readonly (int Batch, int Concurrency)[] IngestShapes = [(1, 64), (100, 4)];
+
+    public static async Task<string> RunAsync(BenchOptions o, TextWriter progress)
+    {
+        Directory.CreateDirectory(o.WorkDir);
+        var total = Stopwatch.StartNew();
+        var loadBefore = LoadAverage();
+        var sections = new StringBuilder();
+        var targets = new List<(string What, string Target, string Measured, bool Met)>();
+        void Step(string s) => progress.WriteLine($"[{total.Elapsed:mm\\:ss}] {s}");
+
+        if (o.Runs("ingest"))
+        {
+            var rows = new List<(string Store, bool Batching, Ingest.Result R)>();
+            foreach (var store in o.Stores)
+                foreach (var batching in o.BeforeAfter ? new[] { false, true } : [true])
+                {
+                    await using var db = store == "PostgreSQL" ? await BenchDatabase.CreateAsync(o.PostgresAdmin) : null;
+                    await using var server = await ServerProcess.StartAsync(o.WorkDir, db?.ConnectionString, batching);
+                    foreach (var (batch, concurrency) in IngestShapes)
+                    {
+                        var duration = batching ? o.IngestDuration : o.IngestBeforeDuration;
+                        Step($"ingest {store}, {(batching ? "group commit" : "one write per transaction")}, batches of {batch} × {concurrency} feeders, {duration.TotalSeconds:F0} s");
+                        var r = await Ingest.RunAsync(server.Url, batch, concurrency, duration, o.WarmUp);
+                        Step($"  {r.EventsPerSecond:N0} events/s, p50 {r.P50:F1} ms, p99 {r.P99:F1} ms");
+                        rows.Add((store, batching, r));
+                    }
+                    if (!batching) continue;
+                    Step($"ingest {store}, group commit, received only (no ledger), batches of 100 × 4 feeders, {o.IngestBeforeDuration.TotalSeconds:F0} s");
+                    var ticketsOnly = await Ingest.RunAsync(server.Url, 100, 4, o.IngestBeforeDuration, o.WarmUp, dispatch: false);
+                    Step($"  {ticketsOnly.EventsPerSecond:N0} events/s, p50 {ticketsOnly.P50:F1} ms, p99 {ticketsOnly.P99:F1} ms");
+                    rows.Add((store, batching, ticketsOnly));
+                }
+            sections.AppendLine(IngestSection(rows));
+            if (rows.Where(r => r.Store == "PostgreSQL" && r.Batching && r.R.Dispatch).MaxBy(r => r.R.EventsPerSecond).R is { } pg)
+                targets.Add(("durable ingest, PostgreSQL", "≥ 5,000 events/s, p99 < 100 ms", $"{pg.EventsPerSecond:N0} events/s, p99 {pg.P99:F0} ms (batches of {pg.Batch})", pg.EventsPerSecond >= 5000 && pg.P99 < 100));
+            if (rows.Where(r => r.Store == "SQLite" && r.Batching && r.R.Dispatch).MaxBy(r => r.R.EventsPerSecond).R is { } sq)
+                targets.Add(("durable ingest, SQLite", "≥ 10,000 events/s", $"{sq.EventsPerSecond:N0} events/s (batches of {sq.Batch})", sq.EventsPerSecond >= 10000));
+        }
+
+        if (o.Runs("replay"))
+        {
+            var rows = new List<(string Store, ReplaySummary S)>();
+            foreach (var store in o.Stores)
+            {
+                await using var db = store == "PostgreSQL" ? await BenchDatabase.CreateAsync(o.PostgresAdmin) : null;
+                await using var server = await ServerProcess.StartAsync(o.WorkDir, db?.ConnectionString, writeBatching: true, "--clock", "event");
+                Step($"replay February 2024 at --speed 0, {store}");
+                var summary = await ReplayRunner.RunAsync(new ReplayOptions
+                {
+                    Servers = [new Uri(server.Url)],
+                    Token = ServerProcess.FeederToken,
+                    Month = ReplayTargets.DefaultMonth,
+                    TargetsCsv = o.Smoke ? BulletinCsv.Format(BulletinCsv.February2024.Take(3).ToList()) : null,
+                    Speed = 0,
+                }, o.Smoke ? TextWriter.Null : progress, CancellationToken.None);
+                Step($"  {summary.Sent!.Elapsed.TotalSeconds:F1} s, {summary.Sent.Accepted:N0} accepted, {summary.Sent.Rejected} rejected");
+                rows.Add((store, summary));
+            }
+            sections.AppendLine(ReplaySection(rows, o.Smoke));
+            foreach (var (store, s) in rows)
+            {
+                var limit = store == "SQLite" ? 30 : 60;
+                targets.Add(($"February replay, {store}", $"≤ {limit} s", $"{s.Sent!.Elapsed.TotalSeconds:F1} s", s.Sent.Elapsed.TotalSeconds <= limit));
+            }
+        }
+
+        if (o.Runs("league") || o.Runs("memory"))
+        {
+            await using var inProcess = await InProcessServer.StartAsync(o.WorkDir);
+            if (o.Runs("league"))
+            {
+                var grain = new List<LeagueTable.Timing>();
+                foreach (var n in o.LeagueSizes)
+                {
+                    Step($"league table from the grains, {n:N0} orders");
+                    grain.Add(await LeagueTable.GrainAsync(inProcess.Grains, n, o.LeagueRuns));
+                }
+                await using var db = await BenchDatabase.CreateAsync(o.PostgresAdmin);
+                await using var source = NpgsqlDataSource.Create(db.ConnectionString);
+                await LeagueTable.CreateTableAsync(source);
+                var sql = new List<LeagueTable.Timing>();
+                foreach (var n in o.LeagueSizes)
+                {
+                    Step($"league table in plain SQL: loading {n:N0} orders");
+                    var load = Stopwatch.StartNew();
+                    await LeagueTable.LoadToAsync(source, n);
+                    Step($"  loaded in {load.Elapsed.TotalSeconds:F1} s; timing the GROUP BY");
+                    sql.Add(await LeagueTable.SqlAsync(source, n, o.SqlRuns));
+                }
+                sections.AppendLine(LeagueSection(grain, sql));
+                var worst = grain.MaxBy(g => g.MedianMs)!;
+                targets.Add(("league table", "≤ 1 ms at any size", $"{worst.MedianMs:F3} ms median, {grain.Max(g => g.P99Ms):F3} ms p99 (worst size)", grain.All(g => g.MedianMs <= 1)));
+            }
+            if (o.Runs("memory"))
+            {
+                var (tickets, ledgers) = o.MemoryCounts;
+                Step($"memory: {tickets:N0} ticket grains, {ledgers:N0} ledgers");
+                sections.AppendLine(MemorySection(await Memory.RunAsync(inProcess.Grains, tickets, ledgers)));
+            }
+        }
+
+        if (o.Runs("wall"))
+        {
+            await using var server = await ServerProcess.StartAsync(o.WorkDir, null, writeBatching: true);
+            var (clients, batches) = o.Wall;
+            Step($"wall latency: {clients} SignalR clients, {batches} batches of 100 requests");
+            var r = await WallLatency.RunAsync(server.Url, ServerProcess.FeederToken, ServerProcess.WallToken, clients, batches, 100, progress);
+            sections.AppendLine(WallSection(r));
+        }
+
+        if (o.Runs("surge"))
+        {
+            Step("surge detector cost");
+            sections.AppendLine(SurgeCost.Measure(o.Smoke));
+        }
+
+        Step($"done in {total.Elapsed.TotalMinutes:F1} min");
+        var report = Header(o, total.Elapsed, loadBefore, LoadAverage(), targets) + sections;
+        if (o.OutFile is { } file) await File.WriteAllTextAsync(file, report);
+        return report;
+    }
+
+    private static string Header(BenchOptions o, TimeSpan took, string loadBefore, string loadAfter, List<(string What, string Target, string Measured, bool Met)> targets)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# Benchmark results").AppendLine();
+        sb.AppendLine("Written by the one command (run from the repository root; it builds the server in Release and starts it as a");
+        sb.AppendLine("separate process for each storage; PostgreSQL from `--postgres ADMIN_CONN`, `HOTLINE_BENCH_POSTGRES`, `HOTLINE_TEST_POSTGRES`");
+        sb.AppendLine("or `deploy/pg-local.sh start`, a fresh database per run):").AppendLine();
+        sb.AppendLine("    " + Command + (o.Smoke ? "   # this file: --smoke" : "")).AppendLine();
+        sb.AppendLine("Figures are measured, never asserted in tests (CI runs `--smoke`, seconds long, only so no benchmark rots).");
+        sb.AppendLine("The load generator runs on the same machine as the server and the database: it takes part of the same cores.").AppendLine();
+        sb.AppendLine($"Machine: {Environment.ProcessorCount} cores ({Cpu()}), {MemoryGiB():F0} GiB memory, {Storage(o.WorkDir)}; .NET {Environment.Version}, Release build;");
+        sb.AppendLine($"commit {Git("rev-parse --short HEAD")}{(Git("status --porcelain --untracked-files=no").Length > 0 ? " (with uncommitted changes)" : "")}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; run took {took.TotalMinutes:F1} min;");
+        sb.AppendLine($"load average before {loadBefore}, after {loadAfter}.{(o.Smoke ? " **Smoke run: tiny sizes, figures meaningless.**" : "")}").AppendLine();
+        if (targets.Count > 0)
+        {
+            sb.AppendLine("| target (2 cores) | goal | measured | met |").AppendLine("| --- | --- | --- | --- |");
+            foreach (var t in targets) sb.AppendLine($"| {t.What} | {t.Target} | {t.Measured} | {(t.Met ? "yes" : "**no**")} |");
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+
+    private static string IngestSection(List<(string Store, bool Batching, Ingest.Result R)> rows)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("## Ingest: `POST /api/events`, sustained").AppendLine();
+        sb.AppendLine("Each feeder posts back to back; a ticket is `received` then `dispatched` to one of the 70 units (two ticket-state");
+        sb.AppendLine("writes and one ledger report per ticket). Latency is per request (one batch). \"one write per transaction\" is the same");
+        sb.AppendLine("build with `--Hotline:WriteBatching=false` (Orleans' ADO.NET provider, one write at a time on SQLite): the before of");
+        sb.AppendLine("the ratio, measured in this run. Every write is durable before its event is answered.").AppendLine();
+        sb.AppendLine("| storage | writes | events | batch × feeders | seconds | events | events/s | p50 ms | p99 ms | max ms | not accepted |");
+        sb.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (store, batching, r) in rows)
+            sb.AppendLine($"| {store} | {(batching ? "group commit" : "one per transaction")} | {(r.Dispatch ? "received + dispatched" : "received only")} | {r.Batch} × {r.Concurrency} | {r.Seconds:F0} | {r.Events:N0} | {r.EventsPerSecond:N0} | {r.P50:F1} | {r.P99:F1} | {r.Max:F0} | {r.Other} |");
+        sb.AppendLine();
+        foreach (var store in new[] { "SQLite", "PostgreSQL" })
+            foreach (var (batch, _) in IngestShapes)
+            {
+                var before = rows.FirstOrDefault(x => x.Store == store && !x.Batching && x.R.Batch == batch && x.R.Dispatch).R;
+                var after = rows.FirstOrDefault(x => x.Store == store && x.Batching && x.R.Batch == batch && x.R.Dispatch).R;
+                if (before is not null && after is not null && before.EventsPerSecond > 0)
+                    sb.AppendLine($"- {store}, batches of {batch}: group commit {after.EventsPerSecond / before.EventsPerSecond:F1}× the events/s of one write per transaction.");
+            }
+        return sb.ToString();
+    }
+
+    private static string ReplaySection(List<(string Store, ReplaySummary S)> rows, bool smoke)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"## Replay: {(smoke ? "three units of " : "the full ")}February 2024 at `--speed 0` (`--clock event`)").AppendLine();
+        sb.AppendLine("| storage | events | tickets | accepted | duplicates | rejected | retries | wall time | events/s |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (store, s) in rows)
+            sb.AppendLine($"| {store} | {s.Generated.Events:N0} | {s.Generated.Tickets:N0} | {s.Sent!.Accepted:N0} | {s.Sent.Duplicates} | {s.Sent.Rejected} | {s.Sent.Retries} | {s.Sent.Elapsed.TotalSeconds:F1} s | {s.Sent.Sent / s.Sent.Elapsed.TotalSeconds:N0} |");
+        return sb.ToString();
+    }
+
+    private static string LeagueSection(List<LeagueTable.Timing> grain, List<LeagueTable.Timing> sql)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("## League table: grains against one GROUP BY").AppendLine();
+        sb.AppendLine("Grains: `ICityMetricsGrain.LeagueTable(month)` called from a client in the silo's process (a real grain call), after");
+        sb.AppendLine("every unit reported a month summary whose counters add up to the given number of orders. That is how the size is");
+        sb.AppendLine("reached: the city grain keeps one summary per unit and month (counters), never orders, so a month of 10 million");
+        sb.AppendLine("orders is the same 70 summaries with bigger numbers; the ledgers pay per order as events arrive (ingest above).");
+        sb.AppendLine("SQL: the same PostgreSQL, a `bench_tickets` table of that many orders of the month, bulk-loaded with `generate_series`");
+        sb.AppendLine("then `VACUUM ANALYZE`, one `GROUP BY unit_id` computing the four rates and the score (median of several runs after");
+        sb.AppendLine("one warm-up run).").AppendLine();
+        sb.AppendLine("| orders in the month | grains: median | grains: p99 | plain SQL: median | plain SQL: p99 | SQL / grains |");
+        sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (var i = 0; i < grain.Count; i++)
+            sb.AppendLine($"| {grain[i].Orders:N0} | {grain[i].MedianMs:F3} ms | {grain[i].P99Ms:F3} ms | {sql[i].MedianMs:F1} ms | {sql[i].P99Ms:F1} ms | {sql[i].MedianMs / grain[i].MedianMs:N0}× |");
+        sb.AppendLine().AppendLine($"Grain runs per size: {grain[0].Runs:N0}; SQL runs per size: {sql[0].Runs}; rows in the table: {grain[0].Rows} (grains), {sql[0].Rows} (SQL: units with orders).");
+        return sb.ToString();
+    }
+
+    private static string MemorySection(Memory.Result r) => $"""
+        ## Memory per grain (managed heap after a full compacting GC, silo in the benchmark's process, SQLite)
+
+        | what | count | bytes each |
+        | --- | ---: | ---: |
+        | ticket grain after `received` (state, history, activation) | {r.Tickets:N0} | {r.BytesPerTicket:N0} |
+        | the same tickets after `dispatched` (ticket grows + its order in the unit's ledger) | {r.Tickets:N0} | +{r.BytesPerDispatchedOrder:N0} |
+        | unit-month ledger without orders (activation) | {r.Ledgers:N0} | {r.BytesPerLedger:N0} |
+
+        So a month of 22,000 open orders held in memory is about {(r.BytesPerTicket + r.BytesPerDispatchedOrder) * 22_000 / 1048576:N0} MiB; Orleans deactivates idle grains.
+
+        """;
+
+    private static string WallSection(WallLatency.Result r) => $"""
+        ## Wall latency: {r.Clients} SignalR clients on one node (SQLite)
+
+        {r.Clients} clients subscribed to `wall`; {r.Batches} batches of {r.Batch} requests (received + answered, {r.Batches * r.Batch * 2:N0} events)
+        posted 250 ms apart over {r.SpanSeconds:F1} s; the latency of a batch is from the API's answer to a client's first `cityMetrics` that counts it.
+
+        | p50 | p99 | max | messages per client | never seen |
+        | ---: | ---: | ---: | ---: | ---: |
+        | {r.P50:F0} ms | {r.P99:F0} ms | {r.Max:F0} ms | {r.Messages / (double)r.Clients:F1} | {r.Missed} |
+
+        """;
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
+    private static double MemoryGiB()
+    {
+        var line = File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:")) : null;
+        return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1048576;
+    }
+
+    private static string Cpu() =>
+        File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "?" : "?";
+
+    private static string Storage(string dir)
+    {
+        var fs = Sh("df", $"-T --output=fstype,source {dir}").Split('\n').Skip(1).FirstOrDefault()?.Trim();
+        return $"SQLite files and work directory on {(string.IsNullOrEmpty(fs) ? "?" : fs)}; PostgreSQL {PostgresVersion}";
+    }
+
+    internal static string PostgresVersion { get; set; } = "?";
+
+    private static string Git(string args) => Sh("git", args);
+
+    public static string Sh(string cmd, string args)
+    {
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo(cmd, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var s = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit();
+            return s;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException) { return "?"; }
+    }
+}
+
+/// <summary>A fresh database on the benchmark's PostgreSQL server, dropped on dispose.</summary>
+public sealed class BenchDatabase : IAsyncDisposable
+{
+    private readonly string _admin;
+    public string Name { get; }
+    public string ConnectionString { get; }
+
+    private BenchDatabase(string admin, string name)
+    {
+        _admin = admin;
+        Name = name;
+        ConnectionString = new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
+    }
+
+    public static async Task<BenchDatabase> CreateAsync(string admin)
+    {
+        var name = "hotline_bench_" + Guid.NewGuid().ToString("N")[..10];
+        await using var c = new NpgsqlConnection(admin);
+        await c.OpenAsync();
+        await using (var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", c)) await cmd.ExecuteNonQueryAsync();
+        await using (var v = new NpgsqlCommand("SHOW server_version", c)) BenchRunner.PostgresVersion = (string)(await v.ExecuteScalarAsync())!;
+        return new BenchDatabase(admin, name);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var c = new NpgsqlConnection(_admin);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", c);
+        await cmd.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>The server in this process (SQLite), for what needs the silo's own heap or a grain call without HTTP.</summary>
+public sealed class InProcessServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    public IGrainFactory Grains { get; }
+
+    private InProcessServer(WebApplication app)
+    {
+        _app = app;
+        Grains = app.Services.GetRequiredService<IGrainFactory>();
+    }
+
+    public static async Task<InProcessServer> StartAsync(string workDir)
+    {
+        var dataDir = Path.Combine(workDir, "inproc-" + Guid.NewGuid().ToString("N")[..8]);
+        var app = HotlineServer.Build([
+            "--urls", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--data-dir", dataDir,
+            "--silo-port", ServerProcess.FreePort().ToString(), "--gateway-port", ServerProcess.FreePort().ToString(),
+            $"--Hotline:Tokens:admin={ServerProcess.AdminToken}",
+        ], b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync();
+        var ready = app.Services.GetRequiredService<Readiness>();
+        var waited = Stopwatch.StartNew();
+        while (!ready.IsReady)
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(120)) throw new TimeoutException("the in-process server was not ready within 120 s");
+            await Task.Delay(100);
+        }
+        return new InProcessServer(app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Hotline.Ops.Bench;
+
+/// <summary>
+/// The Hotline server as a separate process, from the Release build next to this benchmark (the bench references the
+/// host project, so its build output is here), on free ports, with tokens given through configuration. Disposing
+/// stops that process and only it.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    public const string FeederToken = "bench-feeder-token";
+    public const string WallToken = "bench-wall-token";
+    public const string AdminToken = "bench-admin-token";
+
+    private readonly Process _process;
+    public string Url { get; }
+    public string LogFile { get; }
+
+    private ServerProcess(Process process, string url, string logFile)
+    {
+        _process = process;
+        Url = url;
+        LogFile = logFile;
+    }
+
+    public static async Task<ServerProcess> StartAsync(string workDir, string? postgres, bool writeBatching, params string[] extra)
+    {
+        var dataDir = Path.Combine(workDir, "data-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dataDir);
+        var port = FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        var hostDll = Path.Combine(AppContext.BaseDirectory, "Hotline.Ops.Host.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dataDir };
+        foreach (var a in (string[])["exec", hostDll, "--urls", url, "--data-dir", dataDir, "--silo-port", FreePort().ToString(), "--gateway-port", FreePort().ToString(),
+                     $"--Hotline:Tokens:feeder={FeederToken}", $"--Hotline:Tokens:wall={WallToken}", $"--Hotline:Tokens:admin={AdminToken}",
+                     $"--Hotline:WriteBatching={(writeBatching ? "true" : "false")}", .. extra])
+            psi.ArgumentList.Add(a);
+        if (postgres is not null) { psi.ArgumentList.Add("--postgres"); psi.ArgumentList.Add(postgres); }
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        var logFile = Path.Combine(workDir, $"server-{port}.log");
+        var log = new StreamWriter(logFile) { AutoFlush = true };
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the server");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new ServerProcess(process, url, logFile);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"the server exited with {process.ExitCode}; see {logFile}");
+            try
+            {
+                using var r = await http.GetAsync(url + "/health/ready");
+                if (r.IsSuccessStatusCode) return server;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            await Task.Delay(250);
+        }
+        await server.DisposeAsync();
+        throw new TimeoutException($"the server was not ready within 120 s; see {logFile}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,70 @@
+using Hotline.Ops.Bench;
+
+namespace Hotline.Ops.Bench.Tests;
+
+/// <summary>
+/// Every benchmark runs end to end in its seconds-long smoke form (real server processes, real PostgreSQL, real
+/// SignalR clients), so none can rot. No figure is asserted: only that each section ran and reported, and that the
+/// replay's events were all accepted.
+/// </summary>
+public sealed class BenchSmokeTests
+{
+    private static BenchOptions Smoke(params string[] only) => new()
+    {
+        Smoke = true,
+        BeforeAfter = false,
+        PostgresAdmin = Environment.GetEnvironmentVariable("HOTLINE_TEST_POSTGRES")
+            ?? throw new InvalidOperationException("HOTLINE_TEST_POSTGRES is not set: run the tests with ./test.sh, which provisions a local PostgreSQL"),
+        Only = only.ToHashSet(),
+    };
+
+    [Fact]
+    public async Task Ingest_runs_on_both_storages()
+    {
+        var report = await BenchRunner.RunAsync(Smoke("ingest"), TextWriter.Null);
+        Assert.Contains("## Ingest", report);
+        foreach (var store in new[] { "SQLite", "PostgreSQL" })
+            Assert.Contains($"| {store} | group commit | received + dispatched | 100 × 4 |", report);
+        Assert.Contains("| durable ingest, PostgreSQL |", report);
+    }
+
+    [Fact]
+    public async Task Replay_is_accepted_whole_on_both_storages()
+    {
+        var report = await BenchRunner.RunAsync(Smoke("replay"), TextWriter.Null);
+        var rows = report.Split('\n').Where(l => l.StartsWith("| SQLite |") || l.StartsWith("| PostgreSQL |")).ToList();
+        Assert.Equal(2, rows.Count);
+        foreach (var row in rows)
+        {
+            var cells = row.Split('|', StringSplitOptions.TrimEntries);
+            Assert.Equal(cells[2], cells[4]); // every generated event accepted
+            Assert.Equal("0", cells[6]);      // none rejected
+        }
+    }
+
+    [Fact]
+    public async Task League_table_and_memory_run_against_grains_and_sql()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "bench-smoke-" + Guid.NewGuid().ToString("N") + ".md");
+        try
+        {
+            var report = await BenchRunner.RunAsync(Smoke("league", "memory") with { OutFile = file }, TextWriter.Null);
+            Assert.Equal(report, await File.ReadAllTextAsync(file));
+            Assert.Contains("## League table", report);
+            Assert.Contains("rows in the table: 70 (grains), 70 (SQL", report);
+            Assert.Contains("## Memory per grain", report);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Wall_latency_and_surge_cost_run()
+    {
+        var report = await BenchRunner.RunAsync(Smoke("wall", "surge"), TextWriter.Null);
+        Assert.Contains("## Wall latency: 3 SignalR clients", report);
+        Assert.Contains("## Surge detector cost", report);
+    }
+}
