@@ -53,7 +53,12 @@ public static class BenchRunner
         var loadBefore = LoadAverage();
         var sections = new StringBuilder();
         var targets = new List<(string What, string Target, string Measured, bool Met)>();
-        void Step(string s) => progress.WriteLine($"[{total.Elapsed:mm\\:ss}] {s}");
+        void Step(string s)
+        {
+            progress.WriteLine($"[{total.Elapsed:mm\\:ss}] {s}");
+            // The file holds what is measured so far: an interrupted run still leaves its figures.
+            if (o.OutFile is { } partial) File.WriteAllText(partial, Header(o, total.Elapsed, loadBefore, LoadAverage(), targets) + sections + "\n(run in progress)\n");
+        }
 
         if (o.Runs("ingest"))
         {
@@ -67,14 +72,14 @@ public static class BenchRunner
                     {
                         var duration = batching ? o.IngestDuration : o.IngestBeforeDuration;
                         Step($"ingest {store}, {(batching ? "group commit" : "one write per transaction")}, batches of {batch} × {concurrency} feeders, {duration.TotalSeconds:F0} s");
-                        var r = await Ingest.RunAsync(server.Url, batch, concurrency, duration, o.WarmUp);
-                        Step($"  {r.EventsPerSecond:N0} events/s, p50 {r.P50:F1} ms, p99 {r.P99:F1} ms");
+                        var r = await Ingest.RunAsync(server.Url, batch, concurrency, duration, o.WarmUp, serverCpu: server.Cpu);
+                        Step($"  {r.EventsPerSecond:N0} events/s, p50 {r.P50:F1} ms, p99 {r.P99:F1} ms, server CPU {r.ServerCpuUsPerEvent:F0} µs/event");
                         rows.Add((store, batching, r));
                     }
                     if (!batching) continue;
                     Step($"ingest {store}, group commit, received only (no ledger), batches of 100 × 4 feeders, {o.IngestBeforeDuration.TotalSeconds:F0} s");
-                    var ticketsOnly = await Ingest.RunAsync(server.Url, 100, 4, o.IngestBeforeDuration, o.WarmUp, dispatch: false);
-                    Step($"  {ticketsOnly.EventsPerSecond:N0} events/s, p50 {ticketsOnly.P50:F1} ms, p99 {ticketsOnly.P99:F1} ms");
+                    var ticketsOnly = await Ingest.RunAsync(server.Url, 100, 4, o.IngestBeforeDuration, o.WarmUp, dispatch: false, serverCpu: server.Cpu);
+                    Step($"  {ticketsOnly.EventsPerSecond:N0} events/s, p50 {ticketsOnly.P50:F1} ms, p99 {ticketsOnly.P99:F1} ms, server CPU {ticketsOnly.ServerCpuUsPerEvent:F0} µs/event");
                     rows.Add((store, batching, ticketsOnly));
                 }
             sections.AppendLine(IngestSection(rows));
@@ -196,11 +201,13 @@ public static class BenchRunner
         sb.AppendLine("Each feeder posts back to back; a ticket is `received` then `dispatched` to one of the 70 units (two ticket-state");
         sb.AppendLine("writes and one ledger report per ticket). Latency is per request (one batch). \"one write per transaction\" is the same");
         sb.AppendLine("build with `--Hotline:WriteBatching=false` (Orleans' ADO.NET provider, one write at a time on SQLite): the before of");
-        sb.AppendLine("the ratio, measured in this run. Every write is durable before its event is answered.").AppendLine();
-        sb.AppendLine("| storage | writes | events | batch × feeders | seconds | events | events/s | p50 ms | p99 ms | max ms | not accepted |");
-        sb.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        sb.AppendLine("the ratio, measured in this run. Every write is durable before its event is answered. Server CPU per event (the");
+        sb.AppendLine("server process's CPU time over the window ÷ events) does not depend on how busy the machine is: 2 cores ÷ it is the");
+        sb.AppendLine("ceiling of events/s on this machine with nothing else running (the database's own CPU not included).").AppendLine();
+        sb.AppendLine("| storage | writes | events | batch × feeders | seconds | events | events/s | p50 ms | p99 ms | max ms | not accepted | server CPU µs/event |");
+        sb.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (store, batching, r) in rows)
-            sb.AppendLine($"| {store} | {(batching ? "group commit" : "one per transaction")} | {(r.Dispatch ? "received + dispatched" : "received only")} | {r.Batch} × {r.Concurrency} | {r.Seconds:F0} | {r.Events:N0} | {r.EventsPerSecond:N0} | {r.P50:F1} | {r.P99:F1} | {r.Max:F0} | {r.Other} |");
+            sb.AppendLine($"| {store} | {(batching ? "group commit" : "one per transaction")} | {(r.Dispatch ? "received + dispatched" : "received only")} | {r.Batch} × {r.Concurrency} | {r.Seconds:F0} | {r.Events:N0} | {r.EventsPerSecond:N0} | {r.P50:F1} | {r.P99:F1} | {r.Max:F0} | {r.Other} | {r.ServerCpuUsPerEvent:F0} |");
         sb.AppendLine();
         foreach (var store in new[] { "SQLite", "PostgreSQL" })
             foreach (var (batch, _) in IngestShapes)

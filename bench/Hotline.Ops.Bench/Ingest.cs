@@ -15,9 +15,9 @@ namespace Hotline.Ops.Bench;
 /// </summary>
 public static class Ingest
 {
-    public sealed record Result(bool Dispatch, int Batch, int Concurrency, double Seconds, long Events, long Accepted, long Other, double EventsPerSecond, double P50, double P99, double Max);
+    public sealed record Result(bool Dispatch, int Batch, int Concurrency, double Seconds, long Events, long Accepted, long Other, double EventsPerSecond, double P50, double P99, double Max, double ServerCpuUsPerEvent);
 
-    public static async Task<Result> RunAsync(string server, int batch, int concurrency, TimeSpan duration, TimeSpan warmUp, bool dispatch = true)
+    public static async Task<Result> RunAsync(string server, int batch, int concurrency, TimeSpan duration, TimeSpan warmUp, bool dispatch = true, Func<TimeSpan>? serverCpu = null)
     {
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency + 4 }) { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(120) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", ServerProcess.FeederToken);
@@ -28,6 +28,15 @@ public static class Ingest
         var until = warmUp + duration;
         var latencies = new List<double>[concurrency];
         long events = 0, accepted = 0;
+        // Server CPU over the measured window: load-independent, unlike events/s on a shared machine.
+        TimeSpan? cpuFrom = null, cpuTo = null;
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(warmUp);
+            cpuFrom = serverCpu?.Invoke();
+            await Task.Delay(duration);
+            cpuTo = serverCpu?.Invoke();
+        });
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async w =>
         {
             var mine = latencies[w] = [];
@@ -64,6 +73,7 @@ public static class Ingest
         var all = latencies.SelectMany(l => l).Order().ToList();
         var seconds = duration.TotalSeconds;
         return new Result(dispatch, batch, concurrency, seconds, events, accepted, events - accepted, events / seconds,
-            Stats.Percentile(all, 0.5), Stats.Percentile(all, 0.99), all.LastOrDefault());
+            Stats.Percentile(all, 0.5), Stats.Percentile(all, 0.99), all.LastOrDefault(),
+            cpuFrom is { } a && cpuTo is { } b && events > 0 ? (b - a).TotalMicroseconds / events : double.NaN);
     }
 }

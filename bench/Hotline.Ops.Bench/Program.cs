@@ -31,6 +31,11 @@ switch (command)
             int.Parse(opts.GetValueOrDefault("--clients", "500")), int.Parse(opts.GetValueOrDefault("--batches", "60")), int.Parse(opts.GetValueOrDefault("--batch", "100")), Console.Error);
         Console.WriteLine($"wall latency: {r.Clients} clients, {r.Batches} batches of {r.Batch} requests: p50 {r.P50:F0} ms, p99 {r.P99:F0} ms, max {r.Max:F0} ms; {r.Messages / (double)r.Clients:F1} messages per client; never seen: {r.Missed}");
         return 0;
+    case "ingest" when opts.TryGetValue("--server", out var target):
+        var ing = await Ingest.RunAsync(target, int.Parse(opts.GetValueOrDefault("--batch", "100")), int.Parse(opts.GetValueOrDefault("--feeders", "4")),
+            TimeSpan.FromSeconds(int.Parse(opts.GetValueOrDefault("--seconds", "20"))), TimeSpan.FromSeconds(2), dispatch: !opts.ContainsKey("--received-only"));
+        Console.WriteLine(ing);
+        return 0;
     case "surge":
         Console.WriteLine(SurgeCost.Measure(opts.ContainsKey("--smoke")));
         return 0;

@@ -18,6 +18,14 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     public string Url { get; }
     public string LogFile { get; }
+    public int ProcessId => _process.Id;
+
+    /// <summary>CPU time the server process used so far (all threads).</summary>
+    public TimeSpan Cpu()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
 
     private ServerProcess(Process process, string url, string logFile)
     {

@@ -92,15 +92,18 @@ public sealed record Scorecard(
     /// The scorecard at <paramref name="now"/>: the full forecast (seeded by unit and month, so the same state gives the
     /// same answer), the what-if margins, and the open orders ranked by what replying to them now is worth.
     /// </summary>
+    /// <param name="reuse">Forecasts built earlier to show again instead of simulating (a busy ledger's live scorecard
+    /// refreshes them every few seconds, not every second).</param>
     public static Scorecard Build(UnitProfile unit, UnitMonthSummary s, IReadOnlyList<AtRiskOrder> atRisk, GradeBounds bounds,
-        DateTimeOffset now, IReadOnlyList<OpenItem> open)
+        DateTimeOffset now, IReadOnlyList<OpenItem> open, (GradeForecast? Hotline, GradeForecast? Mailbox)? reuse = null)
     {
         var seed = StableSeed(unit.Id + "/" + s.Month);
         ChannelScore Channel(AssessmentChannel c, AssessmentCounts n)
         {
             var a = Scoring.Assess(c, n, bounds);
             var orders = open.Where(o => o.Channel == c).Select(o => o.Order).ToList();
-            var forecast = Forecasts.Simulate(new ForecastInput(c, n, orders, now, s.Month, bounds, seed));
+            var forecast = reuse is { } r ? (c == AssessmentChannel.Hotline ? r.Hotline : r.Mailbox)
+                : Forecasts.Simulate(new ForecastInput(c, n, orders, now, s.Month, bounds, seed, Forecasts.DrawsFor(orders.Count)));
             return new ChannelScore(c, n, a.Components, a.Score, a.Grade, a.RatePct, forecast, WhatIf.For(c, n, bounds));
         }
         IReadOnlyList<OrderImpact> Rank(AssessmentChannel c, AssessmentCounts n) =>

@@ -168,6 +168,10 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         .ToList();
 
     private int _ticks;
+    private static readonly TimeSpan ForecastEvery = TimeSpan.FromSeconds(5);
+    private (GradeForecast? Hotline, GradeForecast? Mailbox)? _forecast;
+    private long _forecastAt = long.MinValue / 2;
+    private bool _forecastStale;
 
     private async Task Tick(CancellationToken ct)
     {
@@ -176,7 +180,8 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         if (++_ticks % 4 != 0) return;
         await KeepReminder();
         var summary = Summarise(now);
-        if (!_dirty && summary == _lastSummary)
+        var forecastDue = Environment.TickCount64 - _forecastAt >= (long)ForecastEvery.TotalMilliseconds;
+        if (!_dirty && summary == _lastSummary && !(_forecastStale && forecastDue))
         {
             // Nothing to watch or say: let an idle ledger go (a report or the reminder brings it back).
             if (_schedule.Count == 0 && summary.Open == 0) this.DeactivateOnIdle();
@@ -184,10 +189,20 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         }
         _dirty = false;
         _lastSummary = summary;
-        // The scorecard's forecast is built only here, on a change (at most once a second), and its hotline grade
-        // travels with the summary: the league table shows it without simulating ~70 units every second.
+        // The live scorecard is built only here, on a change (at most once a second), and its hotline forecast grade
+        // travels with the summary: the league table shows it without simulating ~70 units. The forecast itself (a
+        // Monte Carlo over the open orders) is rebuilt at most every ForecastEvery: profiled, 70 busy ledgers simulating
+        // every second took most of the server's CPU during sustained ingest. Between rebuilds the counters, score and
+        // what-if are fresh and the forecast is the last one; a ledger that goes quiet catches up within ForecastEvery.
         var unit = await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile();
-        Scorecard? card = unit is null ? null : Scorecard.Build(unit, summary, await GetAtRisk(20), _bounds, now, OpenOrders());
+        Scorecard? card = unit is null ? null : Scorecard.Build(unit, summary, await GetAtRisk(20), _bounds, now, OpenOrders(),
+            forecastDue ? null : _forecast);
+        if (card is not null && forecastDue)
+        {
+            _forecast = (card.Hotline.Forecast, card.Mailbox.Forecast);
+            _forecastAt = Environment.TickCount64;
+        }
+        _forecastStale = card is not null && !forecastDue;
         await GrainFactory.GetGrain<ICityMetricsGrain>(0).ReportUnitMonth(summary with { HotlineForecast = card?.Hotline.Forecast?.ExpectedGrade });
         if (card is not null) await GrainFactory.Publish(WallMessage.Of(WallTopics.Unit(_unitId), WallTopics.Methods.UnitMetrics, card));
     }

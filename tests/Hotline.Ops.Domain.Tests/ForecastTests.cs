@@ -63,6 +63,25 @@ public sealed class ForecastTests
     }
 
     [Fact]
+    public void A_big_units_live_forecast_uses_fewer_draws_and_stays_close_to_the_full_one()
+    {
+        Assert.Equal(2000, Forecasts.DrawsFor(0));
+        Assert.Equal(2000, Forecasts.DrawsFor(200));
+        Assert.Equal(400, Forecasts.DrawsFor(1000));
+        Assert.Equal(200, Forecasts.DrawsFor(100_000));
+        Assert.True(Forecasts.DrawsFor(1500) * 1500 <= Forecasts.OrderDrawBudget);
+
+        // 岳阳楼区-sized: 2,681 orders due, 1,500 still open mid-month.
+        var n = new AssessmentCounts(2681, 1181, 1100, 40, 600, 100, 60);
+        var input = new ForecastInput(Hotline, n, Orders(1500, 26), City(2024, 2, 15, 12), "2024-02", Seed: 7);
+        var full = Forecasts.Simulate(input)!;
+        var budgeted = Forecasts.Simulate(input with { Draws = Forecasts.DrawsFor(1500) })!;
+        Assert.Equal(266, Forecasts.DrawsFor(1500));
+        Assert.InRange(budgeted.ExpectedScore, full.ExpectedScore - 0.5m, full.ExpectedScore + 0.5m);
+        Assert.Equal(full.ExpectedGrade, budgeted.ExpectedGrade);
+    }
+
+    [Fact]
     public void The_cheap_league_forecast_gives_a_grade_from_counts_alone()
     {
         Assert.Null(Forecasts.Expected(Hotline, default, 0));
