@@ -167,7 +167,10 @@ public static class BenchRunner
         }
 
         Step($"done in {total.Elapsed.TotalMinutes:F1} min");
-        var report = Header(o, total.Elapsed, loadBefore, LoadAverage(), targets) + sections;
+        // The hand-kept findings (profiling, what was changed and why) follow the figures.
+        var findings = Path.Combine(BenchPostgres.RepositoryRoot(), "bench", "FINDINGS.md");
+        var report = Header(o, total.Elapsed, loadBefore, LoadAverage(), targets) + sections
+            + (File.Exists(findings) ? "\n" + await File.ReadAllTextAsync(findings) : "");
         if (o.OutFile is { } file) await File.WriteAllTextAsync(file, report);
         return report;
     }
@@ -201,9 +204,9 @@ public static class BenchRunner
         sb.AppendLine("Each feeder posts back to back; a ticket is `received` then `dispatched` to one of the 70 units (two ticket-state");
         sb.AppendLine("writes and one ledger report per ticket). Latency is per request (one batch). \"one write per transaction\" is the same");
         sb.AppendLine("build with `--Hotline:WriteBatching=false` (Orleans' ADO.NET provider, one write at a time on SQLite): the before of");
-        sb.AppendLine("the ratio, measured in this run. Every write is durable before its event is answered. Server CPU per event (the");
-        sb.AppendLine("server process's CPU time over the window ÷ events) does not depend on how busy the machine is: 2 cores ÷ it is the");
-        sb.AppendLine("ceiling of events/s on this machine with nothing else running (the database's own CPU not included).").AppendLine();
+        sb.AppendLine("the ratio, measured in this run. Every write is durable before its event is answered. Server CPU per event is the");
+        sb.AppendLine("server process's CPU time over the window ÷ events (the database's own CPU not included); it also carries the");
+        sb.AppendLine("server's fixed background work (ledger timers, GC, idle spinning), so it means something only at high rates.").AppendLine();
         sb.AppendLine("| storage | writes | events | batch × feeders | seconds | events | events/s | p50 ms | p99 ms | max ms | not accepted | server CPU µs/event |");
         sb.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (store, batching, r) in rows)
