@@ -30,7 +30,7 @@ public static class Ingest
         long events = 0, accepted = 0;
         // Server CPU over the measured window: load-independent, unlike events/s on a shared machine.
         TimeSpan? cpuFrom = null, cpuTo = null;
-        _ = Task.Run(async () =>
+        var sampler = Task.Run(async () =>
         {
             await Task.Delay(warmUp);
             cpuFrom = serverCpu?.Invoke();
@@ -70,6 +70,7 @@ public static class Ingest
                 Interlocked.Add(ref accepted, doc.RootElement.GetProperty("accepted").GetInt32());
             }
         }));
+        await sampler;
         var all = latencies.SelectMany(l => l).Order().ToList();
         var seconds = duration.TotalSeconds;
         return new Result(dispatch, batch, concurrency, seconds, events, accepted, events - accepted, events / seconds,
