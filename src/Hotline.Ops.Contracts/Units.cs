@@ -85,40 +85,26 @@ public sealed record Scorecard(
     [property: Id(10)] IReadOnlyList<OrderImpact>? HotlineByImpact = null,
     [property: Id(11)] IReadOnlyList<OrderImpact>? MailboxByImpact = null)
 {
-    /// <summary>An open order for the forecast: which table it counts in, and its dispatch and deadline.</summary>
-    public readonly record struct OpenItem(string TicketId, AssessmentChannel Channel, OpenOrder Order);
-
     /// <summary>
-    /// The scorecard at <paramref name="now"/>: the full forecast (seeded by unit and month, so the same state gives the
-    /// same answer), the what-if margins, and the open orders ranked by what replying to them now is worth.
+    /// The scorecard at <paramref name="now"/> from the ledger's members (the orders counting here): the full forecast
+    /// (<see cref="UnitForecasts"/>), the what-if margins, and the open orders ranked by what replying to them now is worth.
     /// </summary>
     public static Scorecard Build(UnitProfile unit, UnitMonthSummary s, IReadOnlyList<AtRiskOrder> atRisk, GradeBounds bounds,
-        DateTimeOffset now, IReadOnlyList<OpenItem> open)
+        DateTimeOffset now, IReadOnlyList<(string TicketId, OrderContribution Order)> members)
     {
-        var seed = StableSeed(unit.Id + "/" + s.Month);
+        var contributions = members.Select(m => m.Order).ToList();
         ChannelScore Channel(AssessmentChannel c, AssessmentCounts n)
         {
             var a = Scoring.Assess(c, n, bounds);
-            var orders = open.Where(o => o.Channel == c).Select(o => o.Order).ToList();
-            var forecast = Forecasts.Simulate(new ForecastInput(c, n, orders, now, s.Month, bounds, seed));
+            var forecast = UnitForecasts.For(unit.Id, s.Month, c, n, contributions, now, bounds);
             return new ChannelScore(c, n, a.Components, a.Score, a.Grade, a.RatePct, forecast, WhatIf.For(c, n, bounds));
         }
-        IReadOnlyList<OrderImpact> Rank(AssessmentChannel c, AssessmentCounts n) =>
-            WhatIf.RankOpen(n, open.Where(o => o.Channel == c).Select(o => new OpenOrderRef(o.TicketId, o.Order)), now, s.Month);
+        IReadOnlyList<OrderImpact> Rank(AssessmentChannel c, AssessmentCounts n) => WhatIf.RankOpen(n,
+            members.Where(m => m.Order.Open && m.Order.Channel == c).Select(m => new OpenOrderRef(m.TicketId, new OpenOrder(m.Order.DispatchedAt, m.Order.Deadline))),
+            now, s.Month);
         return new Scorecard(unit, s.Month,
             Channel(AssessmentChannel.Hotline, s.Hotline), Channel(AssessmentChannel.Mailbox, s.Mailbox),
             s.Open, s.DueToday, s.Overdue, s.Supervised, s.MissedDeadline, atRisk,
             Rank(AssessmentChannel.Hotline, s.Hotline), Rank(AssessmentChannel.Mailbox, s.Mailbox));
-    }
-
-    /// <summary>string.GetHashCode is randomised per process; the forecast's seed must not be.</summary>
-    private static int StableSeed(string s)
-    {
-        unchecked
-        {
-            var h = (int)2166136261;
-            foreach (var ch in s) h = (h ^ ch) * 16777619;
-            return h;
-        }
     }
 }

@@ -161,11 +161,11 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
             }).ToList());
 
     public async Task<Scorecard> GetScorecard(UnitProfile unit) =>
-        Scorecard.Build(unit, Summarise(_clock.GetUtcNow()), await GetAtRisk(50), _bounds, _clock.GetUtcNow(), OpenOrders());
+        Scorecard.Build(unit, Summarise(_clock.GetUtcNow()), await GetAtRisk(50), _bounds, _clock.GetUtcNow(), Members());
 
-    private List<Scorecard.OpenItem> OpenOrders() => _orders.Where(o => o.Value.IsOpen)
-        .Select(o => new Scorecard.OpenItem(o.Key, o.Value.Contribution!.Channel, new OpenOrder(o.Value.Contribution.DispatchedAt, o.Value.Contribution.Deadline)))
-        .ToList();
+    /// <summary>The orders counting here, as the forecast takes them (<see cref="UnitForecasts"/>).</summary>
+    private List<(string, OrderContribution)> Members() => _orders.Where(o => o.Value.Contribution is not null)
+        .Select(o => (o.Key, o.Value.Contribution!)).ToList();
 
     private int _ticks;
 
@@ -187,7 +187,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         // The scorecard's forecast is built only here, on a change (at most once a second), and its hotline grade
         // travels with the summary: the league table shows it without simulating ~70 units every second.
         var unit = await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile();
-        Scorecard? card = unit is null ? null : Scorecard.Build(unit, summary, await GetAtRisk(20), _bounds, now, OpenOrders());
+        Scorecard? card = unit is null ? null : Scorecard.Build(unit, summary, await GetAtRisk(20), _bounds, now, Members());
         await GrainFactory.GetGrain<ICityMetricsGrain>(0).ReportUnitMonth(summary with { HotlineForecast = card?.Hotline.Forecast?.ExpectedGrade });
         if (card is not null) await GrainFactory.Publish(WallMessage.Of(WallTopics.Unit(_unitId), WallTopics.Methods.UnitMetrics, card));
     }
