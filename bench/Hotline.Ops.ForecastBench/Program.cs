@@ -49,6 +49,11 @@ public static class Program
             + "the grade after the last event. Brier = Σ over the five grades of (p − outcome)², 0 to 2, lower is better; the naive "
             + "forecast puts probability 1 on the current grade (Brier 0 or 2).");
         sb.AppendLine();
+        sb.AppendLine("Reading: the naive forecast does badly mid-month because an order still open counts as due but neither handled "
+            + "nor on time, so the current score sits well below where the month ends; the forecast expects those replies at the "
+            + "unit's own rates. Caveat: the generator spreads each unit's outcomes over the month without drift, so a unit's record "
+            + "so far is representative of its final record; real months may drift more, and the figures are an upper bound on skill.");
+        sb.AppendLine();
         var results = new List<MonthCalibration>();
         foreach (var (label, generate, published) in runs)
         {
