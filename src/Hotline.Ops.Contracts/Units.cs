@@ -26,6 +26,8 @@ public interface IUnitMonthGrain : IGrainWithStringKey
     Task<IReadOnlyList<AtRiskOrder>> GetAtRisk(int max);
     /// <summary>The unit's scorecard for this month, with the forecast from every open order.</summary>
     Task<Scorecard> GetScorecard(UnitProfile unit);
+    /// <summary>The counts and score at the end of every day with a change (today: as of now).</summary>
+    Task<UnitTrend> GetTrend();
     /// <summary>Activates the ledger so its deadline scan runs (after a restart).</summary>
     Task Wake();
 
@@ -83,14 +85,18 @@ public sealed record Scorecard(
     [property: Id(8)] int MissedDeadline,
     [property: Id(9)] IReadOnlyList<AtRiskOrder> AtRisk,
     [property: Id(10)] IReadOnlyList<OrderImpact>? HotlineByImpact = null,
-    [property: Id(11)] IReadOnlyList<OrderImpact>? MailboxByImpact = null)
+    [property: Id(11)] IReadOnlyList<OrderImpact>? MailboxByImpact = null,
+    [property: Id(12)] DateTimeOffset? AsOf = null,
+    [property: Id(13)] IReadOnlyList<OrderNote>? Returns = null,
+    [property: Id(14)] IReadOnlyList<OrderNote>? Reworked = null)
 {
     /// <summary>
     /// The scorecard at <paramref name="now"/> from the ledger's members (the orders counting here): the full forecast
     /// (<see cref="UnitForecasts"/>), the what-if margins, and the open orders ranked by what replying to them now is worth.
     /// </summary>
     public static Scorecard Build(UnitProfile unit, UnitMonthSummary s, IReadOnlyList<AtRiskOrder> atRisk, GradeBounds bounds,
-        DateTimeOffset now, IReadOnlyList<(string TicketId, OrderContribution Order)> members)
+        DateTimeOffset now, IReadOnlyList<(string TicketId, OrderContribution Order)> members,
+        IReadOnlyList<(string TicketId, OrderContribution Order)>? returnedAway = null)
     {
         var contributions = members.Select(m => m.Order).ToList();
         ChannelScore Channel(AssessmentChannel c, AssessmentCounts n)
@@ -105,6 +111,55 @@ public sealed record Scorecard(
         return new Scorecard(unit, s.Month,
             Channel(AssessmentChannel.Hotline, s.Hotline), Channel(AssessmentChannel.Mailbox, s.Mailbox),
             s.Open, s.DueToday, s.Overdue, s.Supervised, s.MissedDeadline, atRisk,
-            Rank(AssessmentChannel.Hotline, s.Hotline), Rank(AssessmentChannel.Mailbox, s.Mailbox));
+            Rank(AssessmentChannel.Hotline, s.Hotline), Rank(AssessmentChannel.Mailbox, s.Mailbox), now,
+            // 退单: orders here with a return request (refused or pending), then those returned and gone, the latest deadline first.
+            [.. members.Where(m => m.Order.ReturnRequests > 0).Select(m => OrderNote.Of(m.TicketId, m.Order, returnedAway: false))
+                .Concat((returnedAway ?? []).Select(m => OrderNote.Of(m.TicketId, m.Order, returnedAway: true)))
+                .OrderByDescending(n => n.Deadline).ThenBy(n => n.TicketId, StringComparer.Ordinal)],
+            // 返工: orders sent back to be done again, the most rework first.
+            [.. members.Where(m => m.Order.Counts.Rework > 0).Select(m => OrderNote.Of(m.TicketId, m.Order, returnedAway: false))
+                .OrderByDescending(n => n.Rework).ThenBy(n => n.TicketId, StringComparer.Ordinal)]);
     }
 }
+
+/// <summary>An order on a unit's returns (退单) or rework (返工) list.</summary>
+[GenerateSerializer, Immutable]
+public sealed record OrderNote(
+    [property: Id(0)] string TicketId,
+    [property: Id(1)] AssessmentChannel Channel,
+    [property: Id(2)] DateTimeOffset Deadline,
+    [property: Id(3)] bool Open,
+    [property: Id(4)] int ReturnRequests,
+    [property: Id(5)] int Rework,
+    /// <summary>The return was approved: the order left this unit and no longer counts here.</summary>
+    [property: Id(6)] bool ReturnedAway)
+{
+    public static OrderNote Of(string ticketId, OrderContribution c, bool returnedAway) =>
+        new(ticketId, c.Channel, c.Deadline, !returnedAway && c.Open, c.ReturnRequests, c.Counts.Rework, returnedAway);
+}
+
+/// <summary>A unit-month's score at the end of each day with a change: the portal's trend (GET /api/units/{id}/trend).</summary>
+[GenerateSerializer, Immutable]
+public sealed record UnitTrend(
+    [property: Id(0)] string UnitId,
+    [property: Id(1)] string Month,
+    [property: Id(2)] IReadOnlyList<TrendDay> Days)
+{
+    public static UnitTrend Of(string unitId, string month, IEnumerable<DayCounts> days, GradeBounds bounds) =>
+        new(unitId, month, [.. days.OrderBy(d => d.Date).Select(d =>
+        {
+            var h = Scoring.Assess(AssessmentChannel.Hotline, d.Hotline, bounds);
+            var m = Scoring.Assess(AssessmentChannel.Mailbox, d.Mailbox, bounds);
+            return new TrendDay(d.Date, h.Score, h.Grade, m.Score, m.Grade, d.Hotline, d.Mailbox);
+        })]);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record TrendDay(
+    [property: Id(0)] DateOnly Date,
+    [property: Id(1)] decimal? HotlineScore,
+    [property: Id(2)] Grade? HotlineGrade,
+    [property: Id(3)] decimal? MailboxScore,
+    [property: Id(4)] Grade? MailboxGrade,
+    [property: Id(5)] AssessmentCounts Hotline,
+    [property: Id(6)] AssessmentCounts Mailbox);

@@ -35,3 +35,6 @@ public static class UnitForecasts
         }
     }
 }
+
+/// <summary>A unit-month's counts as they stood at the end of a city day (the last change that day).</summary>
+public sealed record DayCounts(DateOnly Date, AssessmentCounts Hotline, AssessmentCounts Mailbox);

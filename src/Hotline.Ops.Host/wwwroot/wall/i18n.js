@@ -140,6 +140,11 @@ const TEXT = {
   },
 };
 
+/** Adds (or overrides) labels for a page that shares this module, such as the unit portal. */
+export function addText(more) {
+  for (const l of ["zh", "en"]) Object.assign(TEXT[l], more[l] ?? {});
+}
+
 function initialLang() {
   const q = new URLSearchParams(location.search).get("lang");
   if (q === "en" || q === "zh") return q;
