@@ -103,8 +103,9 @@ public static class HotlineServer
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" })).AllowAnonymous();
         app.MapGet("/health/ready", (Readiness r) => r.IsReady ? Results.Ok(new { status = "ready" }) : Results.Problem("starting", statusCode: 503)).AllowAnonymous();
         app.MapGet("/wall", (IWebHostEnvironment env) => WallPage(env, "wall")).AllowAnonymous();
-        // The unit portal: the page is open like the wall's; its data needs the unit's own token or a centre one.
-        app.MapGet("/unit/{id}", (string id, IWebHostEnvironment env) => WallPage(env, "unit")).AllowAnonymous();
+        // The unit portal (its files under /portal/): the page is open like the wall's; its data needs the unit's own
+        // token or a centre one.
+        app.MapGet("/unit/{id}", (IWebHostEnvironment env) => WallPage(env, "portal")).AllowAnonymous();
         // Any holder of a token may connect; each topic then checks its own rule (WallHub.Subscribe).
         app.MapHub<WallHub>("/hubs/wall").RequireAuthorization();
         app.MapEventsApi();

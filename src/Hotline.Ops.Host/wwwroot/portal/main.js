@@ -160,6 +160,8 @@ function forecastBlock(channel, s) {
   block.setAttribute("data-testid", `forecast-${channel}`);
   block.dataset.expected = isNum(f?.expectedScore) ? String(f.expectedScore) : "";
   block.dataset.grade = f?.expectedGrade ?? "";
+  block.dataset.low = isNum(f?.low) ? String(f.low) : "";
+  block.dataset.high = isNum(f?.high) ? String(f.high) : "";
   const head = el("div", "forecast-head");
   head.append(el("span", "score-label", t("forecast.title")));
   if (f) {
