@@ -16,8 +16,14 @@ public sealed class UnitPortalTests(WallBrowser wall)
     // Units no other browser test posts to.
     private const string Unit = "yunxi-district", OtherUnit = "nanhu-new-district";
 
-    private string UnitToken(string unitId) =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(wall.Server.DataDir, "tokens.json"))).RootElement.GetProperty("units").GetProperty(unitId).GetString()!;
+    private string UnitToken(string unitId, RunningServer? server = null) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine((server ?? wall.Server).DataDir, "tokens.json"))).RootElement.GetProperty("units").GetProperty(unitId).GetString()!;
+
+    private static object[] Order(string ticket, string unitId, DateTimeOffset at, DateTimeOffset deadline, string? urgency = null) =>
+    [
+        new { id = ticket + "-r", type = "received", ticketId = ticket, at = CityClock.Iso(at), channel = "hotline", category = "public-services", text = "路灯不亮" },
+        new { id = ticket + "-d", type = "dispatched", ticketId = ticket, at = CityClock.Iso(at.AddSeconds(30)), unitId, deadline = CityClock.Iso(deadline), urgency },
+    ];
 
     [Fact]
     public async Task Shows_the_exact_figures_after_posted_events_and_updates_live()
@@ -151,6 +157,65 @@ public sealed class UnitPortalTests(WallBrowser wall)
         await Expect(centre.TestId("unit-name")).ToHaveTextAsync("南湖新区");
         await Expect(centre.TestId("refusal")).ToBeHiddenAsync();
         Assert.Empty(centre.Errors);
+    }
+
+    [Fact]
+    public async Task Shows_the_units_own_deadline_warnings_as_they_happen()
+    {
+        const string unit = "quyuan-admin-district";
+        await using var page = await wall.OpenPathAsync($"/unit/{unit}?token={Uri.EscapeDataString(UnitToken(unit))}");
+        await Expect(page.TestId("connection-state")).ToHaveAttributeAsync("data-state", "connected", Within10s);
+        var ticket = $"UW-{Guid.NewGuid().ToString("N")[..8]}";
+        var now = CityClock.Now;
+        // An urgent order three seconds from its deadline: due soon and due today at once, overdue three seconds later.
+        await wall.Server.PostEventsAsync(Order(ticket, unit, now.AddMinutes(-2), now.AddSeconds(3), "urgent"));
+        var newest = page.TestId("ticker").Locator("li").First;
+        await Expect(newest).ToHaveAttributeAsync("data-ticket-id", ticket, Within10s);
+        await Expect(newest).ToHaveAttributeAsync("data-kind", "overdue", Within10s);
+        await Expect(newest).ToContainTextAsync("已超期");
+        // The order at risk counts down past its deadline.
+        var row = page.TestId("at-risk").Locator($"li[data-ticket-id='{ticket}']");
+        await Expect(row).ToHaveAttributeAsync("data-level", "overdue", Within10s);
+        await Expect(row.Locator(".risk-left")).ToContainTextAsync("超期");
+        await Expect(page.TestId("count-overdue")).ToHaveAttributeAsync("data-value", "1", Within10s);
+        await page.ScreenshotAsync("warnings", page: "portal", fullPage: true);
+        Assert.Empty(page.Errors);
+    }
+
+    [Fact]
+    public async Task Reconnects_after_a_server_restart_and_subscribes_again()
+    {
+        // A server of its own: this test stops it. Tokens and ledgers survive the restart in the data dir.
+        var first = await RunningServer.StartAsync(keepData: true);
+        var (url, dataDir) = (first.Url, first.DataDir);
+        RunningServer? second = null;
+        try
+        {
+            await using var page = await wall.OpenPathAsync($"/unit/{Unit}?token={Uri.EscapeDataString(UnitToken(Unit, first))}", first);
+            var state = page.TestId("connection-state");
+            await Expect(state).ToHaveAttributeAsync("data-state", "connected", Within10s);
+            var now = CityClock.Now;
+            var monthEnd = CityTime.EndOfMonth(CityTime.MonthOf(now));
+            var deadline = now.AddHours(5) < monthEnd ? now.AddHours(5) : monthEnd.AddMinutes(-1);
+            // One open order: 0 + 0 + 20 + 20 = 40.0.
+            await first.PostEventsAsync(Order("RC-1", Unit, now.AddMinutes(-5), deadline));
+            await Expect(page.TestId("score-hotline")).ToHaveAttributeAsync("data-value", "40", Within10s);
+
+            await first.DisposeAsync();
+            await Expect(state).ToHaveAttributeAsync("data-state", new System.Text.RegularExpressions.Regex("^(reconnecting|disconnected)$"), new() { Timeout = 15_000 });
+            second = await RunningServer.StartAsync(url, dataDir);
+            await Expect(state).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = 45_000 });
+            // Subscribed again: the reply reaches the page live. 30 + 30 + 20 + 20 = 100.0.
+            await second.PostEventsAsync(new[] { new { id = "RC-1-p", type = "replied", ticketId = "RC-1", at = CityClock.Iso(CityClock.Now.AddSeconds(-1)) } });
+            await Expect(page.TestId("score-hotline")).ToHaveAttributeAsync("data-value", "100", Within10s);
+            await Expect(page.TestId("grade-hotline")).ToHaveTextAsync("A");
+            Assert.DoesNotContain(page.Errors, e => e.StartsWith("page error", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (second is not null) await second.DisposeAsync();
+            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
     }
 
     private static Task ExpectValue(WallPage page, string testId, string value) =>

@@ -16,7 +16,7 @@ const token = query.get("token");
 const askedMonth = query.get("month");
 const GRADES = ["A", "B", "C", "D", "E"];
 
-const state = { card: null, trend: null, connection: "connecting", receivedAt: 0, refusal: null };
+const state = { card: null, trend: null, connection: "connecting", wasConnected: false, receivedAt: 0, refusal: null };
 const ticker = new Ticker(document.getElementById("ticker"), document.getElementById("ticker-empty"));
 const banner = new AlertBanner(document.getElementById("alert-banner"));
 const chart = globalThis.echarts ? globalThis.echarts.init(document.getElementById("trend-chart"), null, { renderer: "canvas" }) : null;
@@ -24,10 +24,15 @@ new ResizeObserver(() => chart?.resize()).observe(document.getElementById("trend
 
 /* ---------- data ---------- */
 
+/** GET with the page's token; a network failure (server away) is status 0. */
 async function getJson(path) {
-  const response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  const body = await response.json().catch(() => null);
-  return { status: response.status, body };
+  try {
+    const response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    const body = await response.json().catch(() => null);
+    return { status: response.status, body };
+  } catch {
+    return { status: 0, body: null };
+  }
 }
 
 function monthParam() { return askedMonth ? `?month=${encodeURIComponent(askedMonth)}` : ""; }
@@ -35,6 +40,11 @@ function monthParam() { return askedMonth ? `?month=${encodeURIComponent(askedMo
 async function load() {
   const base = `/api/units/${encodeURIComponent(unitId)}`;
   const card = await getJson(`${base}/scorecard${monthParam()}`);
+  if (card.status === 0 || card.status >= 500) {
+    // The server is away (restarting): try again, as the hub connection does.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    return load();
+  }
   if (card.status !== 200) {
     // 401 no or unknown token, 403 another unit's token, 404 no such unit or month: said on the page, nothing else shown.
     state.refusal = { status: card.status, detail: card.body?.detail ?? "" };
@@ -42,10 +52,18 @@ async function load() {
     return false;
   }
   setCard(card.body);
-  const trend = await getJson(`${base}/trend?month=${encodeURIComponent(card.body.month)}`);
-  if (trend.status === 200) { state.trend = trend.body; mergeToday(); }
   renderAll();
+  await refreshTrend();
   return true;
+}
+
+async function refreshTrend() {
+  if (!state.card) return;
+  const trend = await getJson(`/api/units/${encodeURIComponent(unitId)}/trend?month=${encodeURIComponent(state.card.month)}`);
+  if (trend.status !== 200) return;
+  state.trend = trend.body;
+  mergeToday();
+  renderTrend();
 }
 
 function setCard(card) {
@@ -378,7 +396,13 @@ renderAll();
 if (await load()) {
   connectWall({
     topic: `unit:${unitId}`,
-    onState: (s) => { state.connection = s; renderConnection(s); },
+    onState: (s) => {
+      // Back after a break (the subscription brings a fresh scorecard): the days missed come with the trend again.
+      if (s === "connected" && state.connection !== "connected" && state.wasConnected) refreshTrend();
+      if (s === "connected") state.wasConnected = true;
+      state.connection = s;
+      renderConnection(s);
+    },
     handlers: {
       unitMetrics: (card) => {
         setCard(card);
