@@ -74,5 +74,28 @@ public sealed class ForecastCalibrationTests
         Assert.Equal(m.MonthEndTables, m.MonthEndExact);
     }
 
+    [Fact]
+    public void Brier_scores_and_reliability_bins_follow_their_definitions()
+    {
+        static Dictionary<Grade, double> P(params (Grade G, double P)[] ps) => Enum.GetValues<Grade>().ToDictionary(g => g, g => ps.FirstOrDefault(x => x.G == g).P);
+        var certainRight = new TableForecast("u", AssessmentChannel.Hotline, 10, P((Grade.B, 1)), Grade.C, Grade.B);
+        var certainWrong = new TableForecast("u", AssessmentChannel.Hotline, 10, P((Grade.A, 1)), Grade.B, Grade.B);
+        var split = new TableForecast("u", AssessmentChannel.Mailbox, 15, P((Grade.A, 0.5), (Grade.B, 0.5)), Grade.A, Grade.B);
+        Assert.Equal(0, certainRight.Brier, 12);
+        Assert.Equal(2, certainRight.NaiveBrier);   // the naive forecast said C
+        Assert.Equal(2, certainWrong.Brier, 12);
+        Assert.Equal(0, certainWrong.NaiveBrier);
+        Assert.Equal(0.5, split.Brier, 12);         // (0.5 − 0)² + (0.5 − 1)²
+        Assert.Equal(Grade.A, split.MostProbable);  // a tie goes to the better grade, as the forecast reports it
+
+        var bins = Report.Reliability([certainRight, certainWrong, split]).ToList();
+        Assert.Equal(10, bins.Count);
+        Assert.Equal(15, bins.Sum(b => b.Count));   // five grades per forecast
+        var top = bins[9];                          // p = 1: B right once, A wrong once
+        Assert.Equal((2, 1.0, 0.5), (top.Count, top.MeanPredicted, top.Observed));
+        var half = bins[5];                         // p = 0.5: A (wrong) and B (right)
+        Assert.Equal((2, 0.5, 0.5), (half.Count, half.MeanPredicted, half.Observed));
+    }
+
     private static string[] Cells(string row) => row.Trim().Trim('|').Split('|').Select(c => c.Trim()).ToArray();
 }
