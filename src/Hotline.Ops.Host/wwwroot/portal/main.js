@@ -106,7 +106,7 @@ function renderAll() {
   if (!card) return;
   document.getElementById("unit-name").textContent = card.unit?.name ?? unitId;
   document.title = `${card.unit?.name ?? unitId} · ${t("portal.title")}`;
-  document.getElementById("month").textContent = monthName(card.month);
+  document.getElementById("month").textContent = ` · ${monthName(card.month)}`;
   renderClock(card.asOf);
   renderTable("hotline", card.hotline);
   renderTable("mailbox", card.mailbox);
