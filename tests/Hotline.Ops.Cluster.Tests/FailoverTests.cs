@@ -77,22 +77,25 @@ public sealed class FailoverTests
             var month = TestCluster.Month();
             var batches = month.Events.Count / Sending.BatchSize;
             // One silo at a time, at a quarter, half and three quarters of the month: stopped gracefully (SIGTERM),
-            // then started again on its ports and data directory before the next one goes.
-            Task previous = Task.CompletedTask;
+            // then started again on its ports and data directory; the next one goes only once it is back. The lane that
+            // reaches a mark waits until that silo has been stopped, so every restart falls inside the replay.
+            var rolling = Task.CompletedTask;
+            var gate = new Lock();
             var actions = new Dictionary<int, Func<Task>>();
             for (var i = 0; i < cluster.Silos.Count; i++)
             {
                 var silo = cluster.Silos[i];
-                actions[batches * (i + 1) / (cluster.Silos.Count + 1)] = async () =>
+                actions[batches * (i + 1) / (cluster.Silos.Count + 1)] = () =>
                 {
-                    await previous;
-                    await silo.StopAsync();
-                    previous = silo.StartAsync();
+                    var stopped = new TaskCompletionSource();
+                    lock (gate) rolling = Restart(rolling, silo, stopped);
+                    return Task.WhenAny(stopped.Task, rolling);
                 };
             }
             using var trigger = new BatchTrigger(actions);
             var totals = await Replay(cluster, month, trigger);
-            await previous;
+            await rolling;
+            Assert.All(cluster.Silos, s => Assert.Equal(2, s.Starts));
             Assert.Equal(0, totals.Rejected);
             Assert.Equal(month.Events.Count, totals.Accepted + totals.Duplicates);
 
@@ -104,6 +107,14 @@ public sealed class FailoverTests
         {
             throw new Xunit.Sdk.XunitException($"{e.Message}\n{cluster.Diagnose()}", e);
         }
+    }
+
+    private static async Task Restart(Task previous, SiloProcess silo, TaskCompletionSource stopped)
+    {
+        await previous;
+        await silo.StopAsync();
+        stopped.SetResult();
+        await silo.StartAsync();
     }
 
     /// <summary>The replay's own sender over all three silos (lane i starts on silo i mod 3; a failed batch moves on).</summary>

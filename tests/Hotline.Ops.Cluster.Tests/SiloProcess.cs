@@ -20,6 +20,8 @@ public sealed class SiloProcess : IAsyncDisposable
     public string Url { get; }
     public string DataDir { get; }
     public string LogPath { get; }
+    /// <summary>How many times the process was started.</summary>
+    public int Starts => _starts;
 
     public SiloProcess(string name, string postgres, string logDir)
     {

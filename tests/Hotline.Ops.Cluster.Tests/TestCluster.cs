@@ -38,6 +38,9 @@ public sealed class TestCluster : IAsyncDisposable
         return cluster;
     }
 
+    /// <summary>The cluster's database, for tests that change stored state behind the silos' backs.</summary>
+    public string ConnectionString => _db.ConnectionString;
+
     public string Token(string role) => Tokens.GetProperty(role).GetString()!;
 
     public HttpClient Client(SiloProcess silo, string role = "admin")
