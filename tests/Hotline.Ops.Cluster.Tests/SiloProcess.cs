@@ -63,6 +63,21 @@ public sealed class SiloProcess : IAsyncDisposable
         throw new TimeoutException($"{Name} did not become ready\n{Tail()}");
     }
 
+    /// <summary>Runs the host with <paramref name="args"/> until it exits (bad configuration): exit code and output.</summary>
+    public static async Task<(int Code, string Out, string Err)> RunToExitAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = HostDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(HostDirectory, "Hotline.Ops.Host.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try { await p.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { p.Kill(entireProcessTree: true); throw new TimeoutException($"the host did not exit: {string.Join(' ', args)}"); }
+        return (p.ExitCode, await stdout, await stderr);
+    }
+
     /// <summary>SIGKILL: the process dies at once, with whatever it had in memory and in flight.</summary>
     public void Kill()
     {

@@ -23,7 +23,9 @@ public sealed class TestCluster : IAsyncDisposable
         var db = await TestPostgres.CreateAsync();
         var logDir = Path.Combine(SiloProcess.RepositoryRoot, "TestResults", "cluster", $"{name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
         Directory.CreateDirectory(logDir);
-        var cluster = new TestCluster(db, Enumerable.Range(1, silos).Select(i => new SiloProcess($"silo{i}", db.ConnectionString, logDir)).ToList(), logDir);
+        // A modest pool per silo: the test server's connections are shared with every other test running.
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxPoolSize = 20 }.ConnectionString;
+        var cluster = new TestCluster(db, Enumerable.Range(1, silos).Select(i => new SiloProcess($"silo{i}", connection, logDir)).ToList(), logDir);
         try
         {
             // Started together: they race to create the schema and the shared tokens.
