@@ -9,7 +9,7 @@ namespace Hotline.Ops.Host.Cluster;
 /// ticket never gets another event. Sweeps the stored ticket states for outboxes that are not empty and asks each of
 /// those tickets to deliver (a redelivery is ignored by the ledger's version check):
 /// when this silo starts (a whole cluster may have stopped at once), when a silo is declared dead (done by the
-/// oldest-addressed surviving silo only) and every <c>Hotline:Recovery:IntervalMinutes</c> (default 10) as a backstop.
+/// surviving active silo with the lowest address only) and every <c>Hotline:Recovery:IntervalMinutes</c> (default 10) as a backstop.
 /// Nothing is paid per event: tickets clear their stored outbox lazily (next change, or when they go idle).
 /// </summary>
 public sealed class OutboxRecovery(
