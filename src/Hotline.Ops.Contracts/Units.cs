@@ -33,7 +33,18 @@ public interface IUnitMonthGrain : IGrainWithStringKey
 
     /// <summary>Recomputes the ledger from its tickets' stored contributions and lists every difference.</summary>
     Task<IReadOnlyList<string>> Verify();
+
+    /// <summary>What the ledger counts now: each counted order's contribution and the counters (for the consistency check).</summary>
+    [AlwaysInterleave]
+    Task<LedgerAudit> Audit();
 }
+
+/// <summary>A ledger's counted orders (ticket id → contribution) and its counters, as held in memory.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LedgerAudit(
+    [property: Id(0)] IReadOnlyDictionary<string, OrderContribution> Orders,
+    [property: Id(1)] AssessmentCounts Hotline,
+    [property: Id(2)] AssessmentCounts Mailbox);
 
 /// <summary>The registry of responsible units (one per city).</summary>
 public interface IUnitRegistryGrain : IGrainWithIntegerKey

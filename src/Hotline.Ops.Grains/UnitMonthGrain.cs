@@ -101,6 +101,10 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         return differences;
     }
 
+    public Task<LedgerAudit> Audit() => Task.FromResult(new LedgerAudit(
+        _orders.Where(o => o.Value.Contribution is not null).ToDictionary(o => o.Key, o => o.Value.Contribution!, StringComparer.Ordinal),
+        _hotline, _mailbox));
+
     /// <summary>Reads every member's contribution from its ticket; members that count elsewhere now are dropped.</summary>
     private async Task Rebuild()
     {

@@ -50,10 +50,10 @@ public static class HotlineServer
         builder.UseOrleans(silo =>
         {
             silo.Services.AddSerializer(s => s.AddHotlineSerialization());
-            silo.Configure<ClusterOptions>(o => { o.ClusterId = "hotline"; o.ServiceId = "hotline-ops"; });
+            silo.Configure<ClusterOptions>(o => { o.ClusterId = HotlineCluster.ClusterId; o.ServiceId = HotlineCluster.ServiceId; });
             if (options.Postgres is { } pg)
             {
-                silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+                silo.ConfigureClusterEndpoints(options);
                 silo.UseHotlinePostgres(pg);
             }
             else
@@ -63,7 +63,9 @@ public static class HotlineServer
             }
         });
 
-        var tokens = TokenStore.Load(builder.Configuration, dataDir, SeedUnits.All.Select(u => u.Id));
+        var tokens = options.Postgres is { } shared
+            ? TokenStore.LoadShared(builder.Configuration, dataDir, SeedUnits.All.Select(u => u.Id), shared)
+            : TokenStore.Load(builder.Configuration, dataDir, SeedUnits.All.Select(u => u.Id));
         builder.Services.AddSingleton(tokens);
         builder.Services.AddHotlineAccess();
         builder.Services.AddProblemDetails();
@@ -76,6 +78,8 @@ public static class HotlineServer
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<UnitSeeder>();
         builder.Services.AddHostedService<SiloHeartbeat>();
+        builder.Services.AddSingleton(sp => new StoredTickets(options.Postgres, sqlite, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.ServiceId));
+        builder.Services.AddHostedService<Cluster.OutboxRecovery>();
         if (options.Demo) builder.Services.AddHostedService<DemoReplay>();
         builder.Services.AddSingleton<WallHubBridge>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WallHubBridge>());
