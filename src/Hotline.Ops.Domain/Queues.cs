@@ -219,8 +219,8 @@ public sealed record StaffingAdvice(IReadOnlyList<QueueStaffing> Queues, IReadOn
 /// <summary>
 /// Erlang C per queue, and the moves of on-shift agents between queues that best meet every queue's target. Greedy:
 /// repeatedly take the single move that most reduces (1) the agents short summed over queues, then (2) the service-level
-/// shortfall weighted by arrival rate; a move that would put its donor below target is taken only when no other move
-/// helps. Stops when no move improves.
+/// shortfall weighted by arrival rate. A donor never falls below its own target (a queue that is short itself gives
+/// nobody, even to a queue that is shorter): taking from it would only move the shortfall. Stops when no move improves.
 /// </summary>
 public static class StaffingAdvisor
 {
@@ -246,7 +246,7 @@ public static class StaffingAdvisor
 
         for (var step = 0; step < maxMoves; step++)
         {
-            (int From, int To, int Short, double Weighted, bool KeepsDonor)? best = null;
+            (int From, int To, int Short, double Weighted)? best = null;
             for (var to = 0; to < n; to++)
             {
                 if (staff[to] >= needed[to]) continue; // only queues short of their target receive
@@ -259,8 +259,8 @@ public static class StaffingAdvisor
                     var dWeighted = Shortfall(from, staff[from] - 1) - Shortfall(from, staff[from])
                         + Shortfall(to, staff[to] + 1) - Shortfall(to, staff[to]);
                     if (dShort > 0 || (dShort == 0 && dWeighted > -Epsilon)) continue; // no improvement
-                    var keeps = staff[from] - 1 >= needed[from];
-                    var candidate = (from, to, dShort, dWeighted, keeps);
+                    if (staff[from] - 1 < needed[from]) continue; // the donor would fall below its target
+                    var candidate = (from, to, dShort, dWeighted);
                     if (best is not { } b || Better(candidate, b)) best = candidate;
                 }
             }
@@ -280,11 +280,8 @@ public static class StaffingAdvisor
             .ToList();
         return new StaffingAdvice(staffing, moves);
 
-        // A move that keeps its donor at target beats one that does not; then fewer agents short; then the weighted shortfall.
-        static bool Better((int From, int To, int Short, double Weighted, bool KeepsDonor) a, (int From, int To, int Short, double Weighted, bool KeepsDonor) b) =>
-            a.KeepsDonor != b.KeepsDonor ? a.KeepsDonor
-            : a.Short != b.Short ? a.Short < b.Short
-            : a.Weighted < b.Weighted - Epsilon;
+        static bool Better((int From, int To, int Short, double Weighted) a, (int From, int To, int Short, double Weighted) b) =>
+            a.Short != b.Short ? a.Short < b.Short : a.Weighted < b.Weighted - Epsilon;
     }
 }
 
