@@ -26,6 +26,8 @@ public sealed class DemoReplay(IServer server, ServerOptions options, Readiness 
                 Token = tokens.RoleToken(Auth.Roles.Feeder) ?? tokens.RoleToken(Auth.Roles.Admin),
                 Speed = options.DemoSpeed,
                 WaitForServers = TimeSpan.FromSeconds(30),
+                // The demo shows the queues too: calls and agents on top of the tickets.
+                Calls = true,
             }, TextWriter.Null, ct);
             logger.LogInformation("Demo replay finished: {Summary}", summary.ToString().ReplaceLineEndings(" "));
         }
