@@ -64,7 +64,7 @@ public sealed record QueueTargets
     public int ArrivalWindowMinutes { get; init; } = 15;
     /// <summary>Handle time (talk + wrap-up) assumed before a queue has ended calls; measured ones pull it their way.</summary>
     public double DefaultHandleSeconds { get; init; } = 240;
-    /// <summary>No queue is staffed below this many agents by the advice.</summary>
+    /// <summary>A queue with calls needs at least this many agents, and a move never leaves a donor with fewer.</summary>
     public int MinAgents { get; init; } = 1;
 
     public static QueueTargets Default { get; } = new();
@@ -228,17 +228,21 @@ public static class StaffingAdvisor
 
     public static QueueStaffing Staffing(QueueLoad q, int agents, QueueTargets t)
     {
-        var needed = ErlangC.AgentsNeeded(q.Erlangs, q.HandleSeconds, t.AnswerWithinSeconds, t.ServiceLevel, t.MinAgents);
+        var needed = Needed(q, t);
         var sl = ErlangC.ServiceLevel(agents, q.Erlangs, q.HandleSeconds, t.AnswerWithinSeconds);
         var asa = ErlangC.AverageSpeedOfAnswer(agents, q.Erlangs, q.HandleSeconds);
         return new QueueStaffing(q.QueueId, q.Erlangs, q.HandleSeconds, agents, needed, sl, double.IsFinite(asa) ? asa : null, agents < needed);
     }
 
+    /// <summary>Erlang C's agents for the target; a queue with calls has at least the minimum, an idle one needs nobody.</summary>
+    public static int Needed(QueueLoad q, QueueTargets t) =>
+        ErlangC.AgentsNeeded(q.Erlangs, q.HandleSeconds, t.AnswerWithinSeconds, t.ServiceLevel, q.ArrivalPerSecond > 0 ? t.MinAgents : 0);
+
     public static StaffingAdvice Advise(IReadOnlyList<QueueLoad> loads, QueueTargets t, int maxMoves = 50)
     {
         var n = loads.Count;
         var staff = loads.Select(q => q.MovableAgents.Count).ToArray();
-        var needed = loads.Select(q => ErlangC.AgentsNeeded(q.Erlangs, q.HandleSeconds, t.AnswerWithinSeconds, t.ServiceLevel, t.MinAgents)).ToArray();
+        var needed = loads.Select(q => Needed(q, t)).ToArray();
         double Sl(int i, int agents) => ErlangC.ServiceLevel(agents, loads[i].Erlangs, loads[i].HandleSeconds, t.AnswerWithinSeconds);
         double Shortfall(int i, int agents) => loads[i].ArrivalPerSecond * Math.Max(0, t.ServiceLevel - Sl(i, agents));
         var taken = loads.Select(_ => 0).ToArray();

@@ -49,7 +49,6 @@ function renderQueues() {
     `${pct(b.targets.serviceLevelPct, 0)} / ${b.targets.answerWithinSeconds}${t("unit.sec")} · ${pct(b.targets.connectionRatePct, 0)}`;
   rows.replaceChildren(...b.queues.map((q) => {
     const tr = el("tr");
-    tr.dataset.testid = `queue-${q.id}`;
     tr.setAttribute("data-testid", `queue-${q.id}`);
     tr.dataset.understaffed = String(q.understaffed);
     tr.append(el("td", null, currentLang() === "en" ? q.nameEn : q.name));
