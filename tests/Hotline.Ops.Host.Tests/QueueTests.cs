@@ -205,13 +205,27 @@ public sealed class QueueFeedTests(ServerFixture fixture) : IClassFixture<Server
         var agent = "restart-01";
         await using (var first = await RunningServer.StartAsync(dir))
         {
-            await first.PostEventsAsync(new object[] { new { id = "rs-1", type = "agentState", at = T(20), queue = "general", agent, state = "available" } });
+            await first.PostEventsAsync(new object[]
+            {
+                new { id = "rs-1", type = "agentState", at = T(20), queue = "general", agent, state = "available" },
+                new { id = "rs-c1", type = "callOffered", at = T(20, 10), queue = "transport", callId = "rs-call-1" },
+                new { id = "rs-c2", type = "callAbandoned", at = T(20, 40), queue = "transport", callId = "rs-call-1" },
+                new { id = "rs-c3", type = "callOffered", at = T(20, 50), queue = "transport", callId = "rs-call-2" },
+            });
             Assert.Equal(HttpStatusCode.OK, (await first.Http.PostAsJsonAsync($"/api/ops/agents/{agent}/queue", new { queue = "transport" })).StatusCode);
             await Task.Delay(1500); // the queue grains write at most once a second
         }
         await using var second = await RunningServer.StartAsync(dir);
         var a = (await second.GetJsonAsync("/api/ops/agents")).GetProperty("agents").EnumerateArray().Single(x => x.GetProperty("id").GetString() == agent);
         Assert.Equal("transport", a.GetProperty("queue").GetString());
+        // The queue's day of calls and its waiting call came back too, and the same events are duplicates.
+        var transport = (await second.GetJsonAsync("/api/ops/queues")).GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("id").GetString() == "transport");
+        Assert.Equal((2, 1, 1), (transport.GetProperty("offered24h").GetInt32(), transport.GetProperty("abandoned24h").GetInt32(), transport.GetProperty("waiting").GetInt32()));
+        Assert.Equal(2, (await second.PostEventsAsync(new object[]
+        {
+            new { id = "rs-c1", type = "callOffered", at = T(20, 10), queue = "transport", callId = "rs-call-1" },
+            new { id = "rs-c2", type = "callAbandoned", at = T(20, 40), queue = "transport", callId = "rs-call-1" },
+        })).Duplicates);
         // A later roster event while on shift does not undo the lead's move.
         await second.PostEventsAsync(new object[] { new { id = "rs-2", type = "agentState", at = T(21), queue = "general", agent, state = "break" } });
         a = (await second.GetJsonAsync("/api/ops/agents")).GetProperty("agents").EnumerateArray().Single(x => x.GetProperty("id").GetString() == agent);
