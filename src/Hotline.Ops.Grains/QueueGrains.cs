@@ -183,9 +183,11 @@ public sealed class AgentGrain([PersistentState("agent", GrainStorage.Name)] IPe
         {
             case CallEventType.AgentState:
                 CallEvents.TryParseState(e.State, out var st);
-                if (st == AgentState.OnCall && current?.State != AgentState.OnCall) return Refuse("an agent goes on call by callAnswered, not by agentState");
+                if (st == AgentState.OnCall) return Refuse("an agent goes on call by callAnswered, not by agentState");
+                // A call in progress ends by callEnded; otherwise the queue would keep a call nobody ends.
+                if (current?.State == AgentState.OnCall) return Refuse($"agent '{id}' is on call '{current.CallId}': its state changes when the call ends");
                 var queue = current is null || current.State == AgentState.Offline ? e.Queue! : current.Queue;
-                next = new AgentSnapshot(id, queue, st, at, null, st == AgentState.OnCall ? current!.CallId : null);
+                next = new AgentSnapshot(id, queue, st, at);
                 break;
             case CallEventType.CallAnswered:
                 if (current is null || current.State == AgentState.Offline) return Refuse($"agent '{id}' is not logged on");

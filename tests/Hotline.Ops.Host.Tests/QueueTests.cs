@@ -160,6 +160,15 @@ public sealed class QueueFeedTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Contains("already ended", Reason(3));
         Assert.Contains("callId", Reason(4));
         Assert.Contains("already offered", Reason(5));
+        // An agent on a call cannot go on a break before the call ends.
+        var busy = await S.PostEventsAsync(new object[]
+        {
+            new { id = $"{run}-o8", type = "callOffered", at = T(8), queue = "transport", callId = $"{run}-c8" },
+            new { id = $"{run}-a8", type = "callAnswered", at = T(8, 5), queue = "transport", callId = $"{run}-c8", agent },
+            new { id = $"{run}-b8", type = "agentState", at = T(8, 30), queue = "transport", agent, state = "break" },
+        });
+        Assert.Equal((2, 1), (busy.Accepted, busy.Rejected));
+        Assert.Contains("on call", busy.Results[2].Reason);
         // An answer by an agent who is not logged on is refused and the call stays waiting.
         var ghost = await S.PostEventsAsync(new object[]
         {
