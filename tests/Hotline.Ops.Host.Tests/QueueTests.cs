@@ -208,11 +208,20 @@ public sealed class QueueFeedTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
-    public async Task A_restart_keeps_the_agents_queues()
+    public Task A_restart_keeps_the_agents_queues_on_sqlite() => RestartKeepsQueues(null);
+
+    [Fact]
+    public async Task A_restart_keeps_the_agents_queues_on_postgresql()
+    {
+        await using var db = await TestPostgres.CreateAsync();
+        await RestartKeepsQueues(db.ConnectionString);
+    }
+
+    private static async Task RestartKeepsQueues(string? postgres)
     {
         var dir = Path.Combine(Path.GetTempPath(), "hotline-queue-restart-" + Guid.NewGuid().ToString("N"));
         var agent = "restart-01";
-        await using (var first = await RunningServer.StartAsync(dir))
+        await using (var first = await RunningServer.StartAsync(dir, postgres))
         {
             await first.PostEventsAsync(new object[]
             {
@@ -224,7 +233,7 @@ public sealed class QueueFeedTests(ServerFixture fixture) : IClassFixture<Server
             Assert.Equal(HttpStatusCode.OK, (await first.Http.PostAsJsonAsync($"/api/ops/agents/{agent}/queue", new { queue = "transport" })).StatusCode);
             await Task.Delay(1500); // the queue grains write at most once a second
         }
-        await using var second = await RunningServer.StartAsync(dir);
+        await using var second = await RunningServer.StartAsync(dir, postgres);
         var a = (await second.GetJsonAsync("/api/ops/agents")).GetProperty("agents").EnumerateArray().Single(x => x.GetProperty("id").GetString() == agent);
         Assert.Equal("transport", a.GetProperty("queue").GetString());
         // The queue's day of calls and its waiting call came back too, and the same events are duplicates.
