@@ -46,6 +46,7 @@ public static class HotlineServer
         builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:Deadlines").Get<DeadlinePolicy>() ?? DeadlinePolicy.Default);
         builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:GradeBounds").Get<GradeBounds>() ?? GradeBounds.Default);
         builder.Services.AddSingleton<TicketRulesProvider>();
+        builder.Services.AddSingleton(QueuesApi.Settings(builder.Configuration));
 
         builder.UseOrleans(silo =>
         {
@@ -110,6 +111,7 @@ public static class HotlineServer
         // The unit portal (its files under /portal/): the page is open like the wall's; its data needs the unit's own
         // token or a centre one.
         app.MapGet("/unit/{id}", (IWebHostEnvironment env) => WallPage(env, "portal")).AllowAnonymous();
+        app.MapGet("/lead", (IWebHostEnvironment env) => WallPage(env, "lead")).AllowAnonymous();
         // Any holder of a token may connect; each topic then checks its own rule (WallHub.Subscribe).
         app.MapHub<WallHub>("/hubs/wall").RequireAuthorization();
         app.MapEventsApi();
@@ -120,6 +122,7 @@ public static class HotlineServer
         app.MapConsistencyApi();
         app.MapSurgesApi();
         app.MapEmergenciesApi();
+        app.MapQueuesApi();
         return app;
     }
 
@@ -157,6 +160,8 @@ public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, CityCl
         await Task.WhenAll((await registry.List()).SelectMany(u => months.Select(m => grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month(u.Id, m)).Wake())));
         // Active emergencies match from the first request after a restart, not from the first refresh.
         await emergencies.RefreshAsync(grains);
+        // The queue board pushes queueStatus once a second from now on.
+        await grains.GetGrain<IQueueBoardGrain>(0).Wake();
         readiness.MarkReady();
     }
 

@@ -40,13 +40,19 @@ public sealed class WallBrowser : IAsyncLifetime
     }
 
     /// <summary>A fresh 1920×1080 page (its own storage) that records script errors for the test to check.</summary>
-    public async Task<WallPage> OpenAsync(string query = "", RunningServer? server = null)
+    public Task<WallPage> OpenAsync(string query = "", RunningServer? server = null) => OpenPageAsync("wall", query, server);
+
+    /// <summary>The shift-lead console with the lead's token, like a lead's bookmark.</summary>
+    public Task<WallPage> OpenLeadAsync(RunningServer? server = null) =>
+        OpenPageAsync("lead", "?token=" + Uri.EscapeDataString((server ?? Server).LeadToken), server);
+
+    private async Task<WallPage> OpenPageAsync(string path, string query, RunningServer? server)
     {
         server ??= Server;
         // The page takes its hub token from ?token= (a wall screen's address carries it).
         var withToken = query.Contains("token=", StringComparison.Ordinal) ? query
             : (query.Length == 0 ? "?" : query + "&") + "token=" + Uri.EscapeDataString(server.WallToken);
-        return await OpenPathAsync("/wall" + withToken, server);
+        return await OpenPathAsync($"/{path}{withToken}", server);
     }
 
     /// <summary>A fresh 1920×1080 page at <paramref name="pathAndQuery"/> (the caller puts the token in it).</summary>
