@@ -273,3 +273,14 @@ $q$),
 DELETE FROM OrleansRemindersTable WHERE ServiceId = @ServiceId::text;
 $q$)
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
+
+-- ---------------------------------------------------------------- API tokens (every silo of a cluster accepts the same)
+-- Generated tokens when none are configured: holder is a role ('admin', 'lead', 'wall', 'feeder') or 'unit:{unitId}'.
+-- Silos starting together each insert their candidates with ON CONFLICT DO NOTHING and read the table back, so the
+-- first insert wins and all agree.
+CREATE TABLE IF NOT EXISTS hotline_tokens
+(
+    holder     text        NOT NULL PRIMARY KEY,
+    token      text        NOT NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now()
+);

@@ -26,6 +26,12 @@ public interface ITicketGrain : IGrainWithStringKey
     /// </summary>
     [AlwaysInterleave]
     Task<TicketReport> GetReport();
+
+    /// <summary>
+    /// Delivers the reports still in the ticket's outbox (the recovery sweep calls it for tickets whose stored state
+    /// has some); answers how many are left undelivered (0 when all are through).
+    /// </summary>
+    Task<int> DeliverPending();
 }
 
 [GenerateSerializer, Immutable]

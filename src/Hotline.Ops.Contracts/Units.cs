@@ -26,12 +26,25 @@ public interface IUnitMonthGrain : IGrainWithStringKey
     Task<IReadOnlyList<AtRiskOrder>> GetAtRisk(int max);
     /// <summary>The unit's scorecard for this month, with the forecast from every open order.</summary>
     Task<Scorecard> GetScorecard(UnitProfile unit);
+    /// <summary>The counts and score at the end of every day with a change (today: as of now).</summary>
+    Task<UnitTrend> GetTrend();
     /// <summary>Activates the ledger so its deadline scan runs (after a restart).</summary>
     Task Wake();
 
     /// <summary>Recomputes the ledger from its tickets' stored contributions and lists every difference.</summary>
     Task<IReadOnlyList<string>> Verify();
+
+    /// <summary>What the ledger counts now: each counted order's contribution and the counters (for the consistency check).</summary>
+    [AlwaysInterleave]
+    Task<LedgerAudit> Audit();
 }
+
+/// <summary>A ledger's counted orders (ticket id → contribution) and its counters, as held in memory.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LedgerAudit(
+    [property: Id(0)] IReadOnlyDictionary<string, OrderContribution> Orders,
+    [property: Id(1)] AssessmentCounts Hotline,
+    [property: Id(2)] AssessmentCounts Mailbox);
 
 /// <summary>The registry of responsible units (one per city).</summary>
 public interface IUnitRegistryGrain : IGrainWithIntegerKey
@@ -83,45 +96,86 @@ public sealed record Scorecard(
     [property: Id(8)] int MissedDeadline,
     [property: Id(9)] IReadOnlyList<AtRiskOrder> AtRisk,
     [property: Id(10)] IReadOnlyList<OrderImpact>? HotlineByImpact = null,
-    [property: Id(11)] IReadOnlyList<OrderImpact>? MailboxByImpact = null)
+    [property: Id(11)] IReadOnlyList<OrderImpact>? MailboxByImpact = null,
+    [property: Id(12)] DateTimeOffset? AsOf = null,
+    [property: Id(13)] IReadOnlyList<OrderNote>? Returns = null,
+    [property: Id(14)] IReadOnlyList<OrderNote>? Reworked = null)
 {
-    /// <summary>An open order for the forecast: which table it counts in, and its dispatch and deadline.</summary>
-    public readonly record struct OpenItem(string TicketId, AssessmentChannel Channel, OpenOrder Order);
-
     /// <summary>
-    /// The scorecard at <paramref name="now"/>: the full forecast (seeded by unit and month, so the same state gives the
-    /// same answer), the what-if margins, and the open orders ranked by what replying to them now is worth.
+    /// The scorecard at <paramref name="now"/> from the ledger's members (the orders counting here): the full forecast
+    /// (<see cref="UnitForecasts"/>), the what-if margins, and the open orders ranked by what replying to them now is worth.
     /// </summary>
     /// <param name="reuse">Forecasts built earlier to show again instead of simulating (a busy ledger's live scorecard
     /// refreshes them every few seconds, not every second).</param>
     public static Scorecard Build(UnitProfile unit, UnitMonthSummary s, IReadOnlyList<AtRiskOrder> atRisk, GradeBounds bounds,
-        DateTimeOffset now, IReadOnlyList<OpenItem> open, (GradeForecast? Hotline, GradeForecast? Mailbox)? reuse = null)
+        DateTimeOffset now, IReadOnlyList<(string TicketId, OrderContribution Order)> members,
+        IReadOnlyList<(string TicketId, OrderContribution Order)>? returnedAway = null,
+        (GradeForecast? Hotline, GradeForecast? Mailbox)? reuse = null)
     {
-        var seed = StableSeed(unit.Id + "/" + s.Month);
+        var contributions = members.Select(m => m.Order).ToList();
         ChannelScore Channel(AssessmentChannel c, AssessmentCounts n)
         {
             var a = Scoring.Assess(c, n, bounds);
-            var orders = open.Where(o => o.Channel == c).Select(o => o.Order).ToList();
             var forecast = reuse is { } r ? (c == AssessmentChannel.Hotline ? r.Hotline : r.Mailbox)
-                : Forecasts.Simulate(new ForecastInput(c, n, orders, now, s.Month, bounds, seed, Forecasts.DrawsFor(orders.Count)));
+                : UnitForecasts.For(unit.Id, s.Month, c, n, contributions, now, bounds,
+                    Forecasts.DrawsFor(contributions.Count(m => m.Open && m.Channel == c)));
             return new ChannelScore(c, n, a.Components, a.Score, a.Grade, a.RatePct, forecast, WhatIf.For(c, n, bounds));
         }
-        IReadOnlyList<OrderImpact> Rank(AssessmentChannel c, AssessmentCounts n) =>
-            WhatIf.RankOpen(n, open.Where(o => o.Channel == c).Select(o => new OpenOrderRef(o.TicketId, o.Order)), now, s.Month);
+        IReadOnlyList<OrderImpact> Rank(AssessmentChannel c, AssessmentCounts n) => WhatIf.RankOpen(n,
+            members.Where(m => m.Order.Open && m.Order.Channel == c).Select(m => new OpenOrderRef(m.TicketId, new OpenOrder(m.Order.DispatchedAt, m.Order.Deadline))),
+            now, s.Month);
         return new Scorecard(unit, s.Month,
             Channel(AssessmentChannel.Hotline, s.Hotline), Channel(AssessmentChannel.Mailbox, s.Mailbox),
             s.Open, s.DueToday, s.Overdue, s.Supervised, s.MissedDeadline, atRisk,
-            Rank(AssessmentChannel.Hotline, s.Hotline), Rank(AssessmentChannel.Mailbox, s.Mailbox));
-    }
-
-    /// <summary>string.GetHashCode is randomised per process; the forecast's seed must not be.</summary>
-    private static int StableSeed(string s)
-    {
-        unchecked
-        {
-            var h = (int)2166136261;
-            foreach (var ch in s) h = (h ^ ch) * 16777619;
-            return h;
-        }
+            Rank(AssessmentChannel.Hotline, s.Hotline), Rank(AssessmentChannel.Mailbox, s.Mailbox), now,
+            // 退单: orders here with a return request (refused or pending), then those returned and gone, the latest deadline first.
+            [.. members.Where(m => m.Order.ReturnRequests > 0).Select(m => OrderNote.Of(m.TicketId, m.Order, returnedAway: false))
+                .Concat((returnedAway ?? []).Select(m => OrderNote.Of(m.TicketId, m.Order, returnedAway: true)))
+                .OrderByDescending(n => n.Deadline).ThenBy(n => n.TicketId, StringComparer.Ordinal)],
+            // 返工: orders sent back to be done again, the most rework first.
+            [.. members.Where(m => m.Order.Counts.Rework > 0).Select(m => OrderNote.Of(m.TicketId, m.Order, returnedAway: false))
+                .OrderByDescending(n => n.Rework).ThenBy(n => n.TicketId, StringComparer.Ordinal)]);
     }
 }
+
+/// <summary>An order on a unit's returns (退单) or rework (返工) list.</summary>
+[GenerateSerializer, Immutable]
+public sealed record OrderNote(
+    [property: Id(0)] string TicketId,
+    [property: Id(1)] AssessmentChannel Channel,
+    [property: Id(2)] DateTimeOffset Deadline,
+    [property: Id(3)] bool Open,
+    [property: Id(4)] int ReturnRequests,
+    [property: Id(5)] int Rework,
+    /// <summary>The return was approved: the order left this unit and no longer counts here.</summary>
+    [property: Id(6)] bool ReturnedAway)
+{
+    public static OrderNote Of(string ticketId, OrderContribution c, bool returnedAway) =>
+        new(ticketId, c.Channel, c.Deadline, !returnedAway && c.Open, c.ReturnRequests, c.Counts.Rework, returnedAway);
+}
+
+/// <summary>A unit-month's score at the end of each day with a change: the portal's trend (GET /api/units/{id}/trend).</summary>
+[GenerateSerializer, Immutable]
+public sealed record UnitTrend(
+    [property: Id(0)] string UnitId,
+    [property: Id(1)] string Month,
+    [property: Id(2)] IReadOnlyList<TrendDay> Days)
+{
+    public static UnitTrend Of(string unitId, string month, IEnumerable<DayCounts> days, GradeBounds bounds) =>
+        new(unitId, month, [.. days.OrderBy(d => d.Date).Select(d =>
+        {
+            var h = Scoring.Assess(AssessmentChannel.Hotline, d.Hotline, bounds);
+            var m = Scoring.Assess(AssessmentChannel.Mailbox, d.Mailbox, bounds);
+            return new TrendDay(d.Date, h.Score, h.Grade, m.Score, m.Grade, d.Hotline, d.Mailbox);
+        })]);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record TrendDay(
+    [property: Id(0)] DateOnly Date,
+    [property: Id(1)] decimal? HotlineScore,
+    [property: Id(2)] Grade? HotlineGrade,
+    [property: Id(3)] decimal? MailboxScore,
+    [property: Id(4)] Grade? MailboxGrade,
+    [property: Id(5)] AssessmentCounts Hotline,
+    [property: Id(6)] AssessmentCounts Mailbox);

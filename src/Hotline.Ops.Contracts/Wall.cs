@@ -32,6 +32,8 @@ public static class WallTopics
 /// <summary>Each silo's bridge to its own hub connections (GPSTracker's per-silo hub observer).</summary>
 public interface IWallObserver : IGrainObserver
 {
+    /// <summary>One-way: a silo that died (and is not yet declared dead) must not hold up the pushes to the others.</summary>
+    [OneWay]
     Task Push(WallMessage message);
 }
 

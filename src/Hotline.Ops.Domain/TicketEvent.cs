@@ -31,6 +31,14 @@ public sealed record TicketEvent
     public DateTimeOffset? Deadline { get; init; }
     public string? Outcome { get; init; }
     public string? Reason { get; init; }
+    // Call and agent events (callOffered, callAnswered, callAbandoned, callEnded, agentState): see Queues.cs.
+    public string? Queue { get; init; }
+    public string? Agent { get; init; }
+    public string? CallId { get; init; }
+    /// <summary>On agentState: available, onCall, afterCallWork, break, offline.</summary>
+    public string? State { get; init; }
+    /// <summary>On callEnded: the after-call work (话后处理) that follows, in seconds; an agentState event may end it earlier.</summary>
+    public int? WrapUpSeconds { get; init; }
 }
 
 public static class TicketEventTypes

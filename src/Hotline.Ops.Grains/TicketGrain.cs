@@ -31,6 +31,8 @@ public sealed class TicketGrain(
     ILogger<TicketGrain> logger) : Grain, ITicketGrain
 {
     private IGrainTimer? _retry;
+    /// <summary>The stored outbox still lists reports that have been delivered since the last write.</summary>
+    private bool _storedOutboxStale;
 
     public override Task OnActivateAsync(CancellationToken ct)
     {
@@ -41,7 +43,29 @@ public sealed class TicketGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A delivered outbox is cleared in storage lazily: with the next change, or here when the ticket goes idle. So a
+    /// stored outbox that is not empty means "maybe undelivered" only for tickets active now or lost with a silo, which
+    /// keeps the recovery sweep small at no cost per event (one write per activation, off the event path).
+    /// </summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
+    {
+        if (!_storedOutboxStale || record.State.Outbox.Count > 0) return;
+        try { await record.WriteStateAsync(ct); }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Harmless: the sweep redelivers the stored reports and the ledger ignores versions it has.
+            logger.LogDebug(ex, "Ticket {TicketId}: cleared outbox not stored at deactivation", this.GetPrimaryKeyString());
+        }
+    }
+
     public Task<TicketState?> Get() => Task.FromResult(record.State.Ticket);
+
+    public async Task<int> DeliverPending()
+    {
+        await DeliverOutbox();
+        return record.State.Outbox.Count;
+    }
 
     public Task<TicketReport> GetReport() => Task.FromResult(new TicketReport(record.State.Ticket?.Version ?? 0, record.State.Reported));
 
@@ -71,6 +95,7 @@ public sealed class TicketGrain(
         record.State.Ticket = next;
         record.State.Reported = contribution;
         await record.WriteStateAsync();
+        _storedOutboxStale = false;
         activity.Record(next.History[^1].Type, e.At!.Value, next);
         eventTime.Observe(e.At!.Value);
 
@@ -122,7 +147,8 @@ public sealed class TicketGrain(
             {
                 var r = outbox[0];
                 await GrainFactory.GetGrain<IUnitMonthGrain>(r.UnitMonthKey).Report(ticketId, r.Version, r.Contribution);
-                outbox.RemoveAt(0); // persisted with the next change; a redelivery is ignored by the ledger's version check
+                outbox.RemoveAt(0); // persisted with the next change or at deactivation; a redelivery is ignored by the ledger's version check
+                _storedOutboxStale = true;
             }
             _retry?.Dispose();
             _retry = null;

@@ -22,6 +22,11 @@ public sealed class UnitMonthLedger
 {
     /// <summary>Ticket id → last warning sent (0 none, then <see cref="WarningKind"/>).</summary>
     [Id(0)] public Dictionary<string, int> Members { get; set; } = [];
+    /// <summary>The counts at the end of each city day with a change, oldest first (the portal's trend). The day's last
+    /// figures are stored with the first write of the next day at the latest, so this costs no write per reply.</summary>
+    [Id(1)] public List<DayCounts> Daily { get; set; } = [];
+    /// <summary>Orders whose return (退单) was approved: they count for nobody here any more, but the unit's returns list shows them.</summary>
+    [Id(2)] public Dictionary<string, OrderContribution> ReturnedAway { get; set; } = [];
 }
 
 /// <summary>
@@ -96,6 +101,10 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         return differences;
     }
 
+    public Task<LedgerAudit> Audit() => Task.FromResult(new LedgerAudit(
+        _orders.Where(o => o.Value.Contribution is not null).ToDictionary(o => o.Key, o => o.Value.Contribution!, StringComparer.Ordinal),
+        _hotline, _mailbox));
+
     /// <summary>Reads every member's contribution from its ticket; members that count elsewhere now are dropped.</summary>
     private async Task Rebuild()
     {
@@ -139,14 +148,45 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         Add(entry, +1);
         Schedule(ticketId, entry);
         _dirty = true;
+        var newDay = RecordDay(_clock.GetUtcNow());
+        // An order leaving with a return request pending was returned (approved): the returns list keeps it.
+        var returned = _ledger.State.ReturnedAway;
+        var returnsChanged = c is null && old?.Contribution is { ReturnRequests: > 0 } gone
+            ? returned.TryAdd(ticketId, gone)
+            : c is not null && returned.Remove(ticketId);
 
-        // Only membership and warnings are stored here: a reply or a follow-up changes nothing durable.
+        // Only membership, warnings and returns are stored here: a reply or a follow-up changes nothing durable, except
+        // the first change of a new day, which stores the day before's closing counts.
         var members = _ledger.State.Members;
         var isMember = members.TryGetValue(ticketId, out var storedWarned);
         if (c is null && isMember) members.Remove(ticketId);
         else if (c is not null && (!isMember || storedWarned != warned)) members[ticketId] = warned;
-        else return Task.CompletedTask;
+        else if (!newDay && !returnsChanged) { _dailyUnsaved = true; return Task.CompletedTask; }
+        _dailyUnsaved = false;
         return _commit.CommitAsync();
+    }
+
+    private bool _dailyUnsaved;
+
+    /// <summary>Sets today's closing counts; true when today is a new day after an earlier one (to be stored now).</summary>
+    private bool RecordDay(DateTimeOffset now)
+    {
+        var daily = _ledger.State.Daily;
+        var today = new DayCounts(CityTime.Date(now), _hotline, _mailbox);
+        if (daily.Count > 0 && daily[^1].Date == today.Date) { daily[^1] = today; return false; }
+        if (daily.Count > 0 && daily[^1].Date > today.Date) return false; // a clock behind the last day: nothing to say
+        daily.Add(today);
+        return daily.Count > 1;
+    }
+
+    public Task<UnitTrend> GetTrend()
+    {
+        // Today as of now: the stored figure may predate changes not yet written (or a rebuild after reactivation).
+        var days = _ledger.State.Daily.ToList();
+        var today = new DayCounts(CityTime.Date(_clock.GetUtcNow()), _hotline, _mailbox);
+        if (days.Count > 0 && days[^1].Date == today.Date) days[^1] = today;
+        else if ((days.Count == 0 || days[^1].Date < today.Date) && !(_hotline.IsEmpty && _mailbox.IsEmpty)) days.Add(today);
+        return Task.FromResult(UnitTrend.Of(_unitId, _month, days, _bounds));
     }
 
     public Task<UnitMonthSummary> GetSummary() => Task.FromResult(Summarise(_clock.GetUtcNow()));
@@ -161,11 +201,13 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
             }).ToList());
 
     public async Task<Scorecard> GetScorecard(UnitProfile unit) =>
-        Scorecard.Build(unit, Summarise(_clock.GetUtcNow()), await GetAtRisk(50), _bounds, _clock.GetUtcNow(), OpenOrders());
+        Scorecard.Build(unit, Summarise(_clock.GetUtcNow()), await GetAtRisk(50), _bounds, _clock.GetUtcNow(), Members(), ReturnedAway());
 
-    private List<Scorecard.OpenItem> OpenOrders() => _orders.Where(o => o.Value.IsOpen)
-        .Select(o => new Scorecard.OpenItem(o.Key, o.Value.Contribution!.Channel, new OpenOrder(o.Value.Contribution.DispatchedAt, o.Value.Contribution.Deadline)))
-        .ToList();
+    private List<(string, OrderContribution)> ReturnedAway() => _ledger.State.ReturnedAway.Select(r => (r.Key, r.Value)).ToList();
+
+    /// <summary>The orders counting here, as the forecast takes them (<see cref="UnitForecasts"/>).</summary>
+    private List<(string, OrderContribution)> Members() => _orders.Where(o => o.Value.Contribution is not null)
+        .Select(o => (o.Key, o.Value.Contribution!)).ToList();
 
     private int _ticks;
     private static readonly TimeSpan ForecastEvery = TimeSpan.FromSeconds(5);
@@ -184,7 +226,11 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         if (!_dirty && summary == _lastSummary && !(_forecastStale && forecastDue))
         {
             // Nothing to watch or say: let an idle ledger go (a report or the reminder brings it back).
-            if (_schedule.Count == 0 && summary.Open == 0) this.DeactivateOnIdle();
+            if (_schedule.Count == 0 && summary.Open == 0)
+            {
+                if (_dailyUnsaved) { _dailyUnsaved = false; await _commit.CommitAsync(); } // the day's last figures
+                this.DeactivateOnIdle();
+            }
             return;
         }
         _dirty = false;
@@ -195,7 +241,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         // every second took most of the server's CPU during sustained ingest. Between rebuilds the counters, score and
         // what-if are fresh and the forecast is the last one; a ledger that goes quiet catches up within ForecastEvery.
         var unit = await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile();
-        Scorecard? card = unit is null ? null : Scorecard.Build(unit, summary, await GetAtRisk(20), _bounds, now, OpenOrders(),
+        Scorecard? card = unit is null ? null : Scorecard.Build(unit, summary, await GetAtRisk(20), _bounds, now, Members(), ReturnedAway(),
             forecastDue ? null : _forecast);
         if (card is not null && forecastDue)
         {

@@ -5,8 +5,11 @@ using Orleans.Concurrency;
 
 namespace Hotline.Ops.Grains;
 
-/// <summary>The silos' hub observers. Kept in memory: silos re-register every few seconds, so a restart loses nothing.</summary>
-public sealed class WallDirectoryGrain : Grain, IWallDirectoryGrain
+/// <summary>
+/// The silos' hub observers. Kept in memory: silos re-register every few seconds, so a restart loses nothing. Only
+/// observers of silos the membership holds active are listed: a dead silo's drops out at once, not at its expiry.
+/// </summary>
+public sealed class WallDirectoryGrain(IClusterMembershipService membership) : Grain, IWallDirectoryGrain
 {
     private static readonly TimeSpan Expiry = TimeSpan.FromSeconds(45);
     private readonly Dictionary<string, (IWallObserver Observer, long At)> _observers = [];
@@ -21,7 +24,8 @@ public sealed class WallDirectoryGrain : Grain, IWallDirectoryGrain
     {
         foreach (var dead in _observers.Where(o => Stopwatch.GetElapsedTime(o.Value.At) > Expiry).Select(o => o.Key).ToList())
             _observers.Remove(dead);
-        return Task.FromResult<IReadOnlyList<IWallObserver>>(_observers.Values.Select(o => o.Observer).ToList());
+        var active = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress.ToString()).ToHashSet();
+        return Task.FromResult<IReadOnlyList<IWallObserver>>(_observers.Where(o => active.Contains(o.Key)).Select(o => o.Value.Observer).ToList());
     }
 }
 

@@ -8,10 +8,14 @@ namespace Hotline.Ops.Host;
 /// --demo: replays February 2024 into this server in the background at a watchable speed, so a newcomer sees the wall
 /// come alive. It goes through the public event API like any feed; a restarted demo resends and gets duplicates.
 /// </summary>
-public sealed class DemoReplay(IServer server, ServerOptions options, Readiness readiness, Auth.TokenStore tokens, ILogger<DemoReplay> logger) : BackgroundService
+public sealed class DemoReplay(IServer server, IHostApplicationLifetime lifetime, ServerOptions options, Readiness readiness, Auth.TokenStore tokens, ILogger<DemoReplay> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
+        // The silo can be ready before Kestrel has bound: the addresses are known only once the application started.
+        var started = new TaskCompletionSource();
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            await started.Task.WaitAsync(ct);
         while (!readiness.IsReady && !ct.IsCancellationRequested) await Task.Delay(200, ct);
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? ServerOptions.DefaultUrl;
         var url = new Uri(address.Replace("://0.0.0.0", "://127.0.0.1").Replace("://[::]", "://127.0.0.1").Replace("://+", "://127.0.0.1"));
@@ -26,6 +30,8 @@ public sealed class DemoReplay(IServer server, ServerOptions options, Readiness 
                 Token = tokens.RoleToken(Auth.Roles.Feeder) ?? tokens.RoleToken(Auth.Roles.Admin),
                 Speed = options.DemoSpeed,
                 WaitForServers = TimeSpan.FromSeconds(30),
+                // The demo shows the queues too: calls and agents on top of the tickets.
+                Calls = true,
             }, TextWriter.Null, ct);
             logger.LogInformation("Demo replay finished: {Summary}", summary.ToString().ReplaceLineEndings(" "));
         }

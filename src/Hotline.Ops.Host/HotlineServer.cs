@@ -46,14 +46,15 @@ public static class HotlineServer
         builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:Deadlines").Get<DeadlinePolicy>() ?? DeadlinePolicy.Default);
         builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:GradeBounds").Get<GradeBounds>() ?? GradeBounds.Default);
         builder.Services.AddSingleton<TicketRulesProvider>();
+        builder.Services.AddSingleton(QueuesApi.Settings(builder.Configuration));
 
         builder.UseOrleans(silo =>
         {
             silo.Services.AddSerializer(s => s.AddHotlineSerialization());
-            silo.Configure<ClusterOptions>(o => { o.ClusterId = "hotline"; o.ServiceId = "hotline-ops"; });
+            silo.Configure<ClusterOptions>(o => { o.ClusterId = HotlineCluster.ClusterId; o.ServiceId = HotlineCluster.ServiceId; });
             if (options.Postgres is { } pg)
             {
-                silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+                silo.ConfigureClusterEndpoints(options);
                 silo.UseHotlinePostgres(pg, options.WriteBatching);
             }
             else
@@ -63,7 +64,9 @@ public static class HotlineServer
             }
         });
 
-        var tokens = TokenStore.Load(builder.Configuration, dataDir, SeedUnits.All.Select(u => u.Id));
+        var tokens = options.Postgres is { } shared
+            ? TokenStore.LoadShared(builder.Configuration, dataDir, SeedUnits.All.Select(u => u.Id), shared)
+            : TokenStore.Load(builder.Configuration, dataDir, SeedUnits.All.Select(u => u.Id));
         builder.Services.AddSingleton(tokens);
         builder.Services.AddHotlineAccess();
         builder.Services.AddProblemDetails();
@@ -76,6 +79,8 @@ public static class HotlineServer
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<UnitSeeder>();
         builder.Services.AddHostedService<SiloHeartbeat>();
+        builder.Services.AddSingleton(sp => new StoredTickets(options.Postgres, sqlite, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.ServiceId));
+        builder.Services.AddHostedService<Cluster.OutboxRecovery>();
         if (options.Demo) builder.Services.AddHostedService<DemoReplay>();
         builder.Services.AddSingleton<WallHubBridge>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WallHubBridge>());
@@ -103,6 +108,10 @@ public static class HotlineServer
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" })).AllowAnonymous();
         app.MapGet("/health/ready", (Readiness r) => r.IsReady ? Results.Ok(new { status = "ready" }) : Results.Problem("starting", statusCode: 503)).AllowAnonymous();
         app.MapGet("/wall", (IWebHostEnvironment env) => WallPage(env, "wall")).AllowAnonymous();
+        // The unit portal (its files under /portal/): the page is open like the wall's; its data needs the unit's own
+        // token or a centre one.
+        app.MapGet("/unit/{id}", (IWebHostEnvironment env) => WallPage(env, "portal")).AllowAnonymous();
+        app.MapGet("/lead", (IWebHostEnvironment env) => WallPage(env, "lead")).AllowAnonymous();
         // Any holder of a token may connect; each topic then checks its own rule (WallHub.Subscribe).
         app.MapHub<WallHub>("/hubs/wall").RequireAuthorization();
         app.MapEventsApi();
@@ -113,6 +122,7 @@ public static class HotlineServer
         app.MapConsistencyApi();
         app.MapSurgesApi();
         app.MapEmergenciesApi();
+        app.MapQueuesApi();
         return app;
     }
 
@@ -150,6 +160,8 @@ public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, CityCl
         await Task.WhenAll((await registry.List()).SelectMany(u => months.Select(m => grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month(u.Id, m)).Wake())));
         // Active emergencies match from the first request after a restart, not from the first refresh.
         await emergencies.RefreshAsync(grains);
+        // The queue board pushes queueStatus once a second from now on.
+        await grains.GetGrain<IQueueBoardGrain>(0).Wake();
         readiness.MarkReady();
     }
 

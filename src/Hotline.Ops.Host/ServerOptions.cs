@@ -14,6 +14,10 @@ public sealed record ServerOptions
     /// <summary>"wall" (default) or "event": the clock is the latest accepted event time.</summary>
     public string Clock { get; init; } = "wall";
     public bool Demo { get; init; }
+    /// <summary>The address other silos reach this one at (IP or host name); null: loopback only.</summary>
+    public string? Advertise { get; init; }
+    /// <summary>Orleans' Kubernetes hosting (pod name and IP from the environment).</summary>
+    public bool Kubernetes { get; init; }
     /// <summary>Minutes of the month per minute of wall time in the demo (120: a day in 12 minutes).</summary>
     public double DemoSpeed { get; init; } = 120;
     /// <summary>Group-commit grain writes (default). <c>--Hotline:WriteBatching=false</c>: one transaction per write,
@@ -30,9 +34,11 @@ public sealed record ServerOptions
         ["--clock"] = "Hotline:Clock",
         ["--demo"] = "Hotline:Demo",
         ["--demo-speed"] = "Hotline:DemoSpeed",
+        ["--advertise"] = "Hotline:Advertise",
+        ["--kubernetes"] = "Hotline:Kubernetes",
     };
 
-    private static readonly HashSet<string> Flags = ["--demo"];
+    private static readonly HashSet<string> Flags = ["--demo", "--kubernetes"];
 
     /// <summary>Rewrites bare flags ("--demo") as "--demo=true" and rejects unknown options.</summary>
     public static string[] Normalise(string[] args)
@@ -72,7 +78,12 @@ public sealed record ServerOptions
             Demo = bool.TryParse(s["Demo"], out var demo) && demo,
             WriteBatching = !bool.TryParse(s["WriteBatching"], out var wb) || wb,
             DemoSpeed = double.TryParse(s["DemoSpeed"], System.Globalization.CultureInfo.InvariantCulture, out var sp) ? sp : 120,
+            Advertise = s["Advertise"] is { Length: > 0 } adv ? adv : null,
+            Kubernetes = s["Kubernetes"] is { Length: > 0 } k && (bool.TryParse(k, out var kb) ? kb : throw new ArgumentException($"--kubernetes must be true or false, not '{k}'")),
         };
+        if ((o.Advertise is not null || o.Kubernetes) && o.Postgres is null)
+            throw new ArgumentException("--advertise and --kubernetes are for a cluster: they need --postgres (or HOTLINE_POSTGRES)");
+        if (o.Advertise is not null && o.Kubernetes) throw new ArgumentException("--advertise and --kubernetes exclude each other: on Kubernetes the pod IP is advertised");
         if (o.Clock is not ("wall" or "event")) throw new ArgumentException($"--clock must be 'wall' or 'event', not '{o.Clock}'");
         return o;
     }

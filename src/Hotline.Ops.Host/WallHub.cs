@@ -29,6 +29,8 @@ public sealed class WallHub(IGrainFactory grains, CityClock clock) : Hub
                 // Emergencies under way are part of the picture: a wall opened (or reconnected) now shows the banner.
                 foreach (var e in (await grains.GetGrain<IEmergencyDirectoryGrain>(0).List()).Where(e => e.Active))
                     await Clients.Caller.SendAsync(WallTopics.Methods.Emergency, new EmergencyMessage(e.Id, e.Name, "update", e.Count, e.AsOf));
+                // The queues as they are now (the board pushes only changes); leads also get the agents.
+                await Clients.Caller.SendAsync(WallTopics.Methods.QueueStatus, await grains.GetGrain<IQueueBoardGrain>(0).Status(withAgents: topic == WallTopics.Lead));
                 break;
             case not null when topic.StartsWith("unit:", StringComparison.Ordinal):
                 var unitId = topic["unit:".Length..];

@@ -8,7 +8,7 @@ public sealed record GenerationStats(
     int Requests, int AnsweredDirectly, int OrdersDispatched, int HotlineDue, int CarriedIn, int CarriedOut,
     int IceStorm, int DeputyRequests, int DeputyOrders, int EnterpriseRequests, int EnterpriseOrders,
     int Letters, int LettersAnswered, int LettersDispatched, int MailboxDue, int LettersCarriedIn, int LettersCarriedOut,
-    int Tickets, int Events, DateTimeOffset FirstEventAt, DateTimeOffset LastEventAt);
+    int Tickets, int Events, DateTimeOffset FirstEventAt, DateTimeOffset LastEventAt, int CallEvents = 0);
 
 /// <summary>A generated month: its events in event-time order (per ticket in causal order) and its figures.</summary>
 public sealed record GeneratedMonth(string Month, IReadOnlyList<TicketEvent> Events, GenerationStats Stats)
@@ -30,7 +30,11 @@ public static class MonthGenerator
 {
     public const int DefaultSeed = 2024;
 
-    public static GeneratedMonth Generate(ReplayTargets targets, int seed = DefaultSeed) => new Run(targets, seed).Execute();
+    /// <summary>
+    /// The month's ticket events; with <paramref name="calls"/> also its calls and agents (<see cref="CallCentre"/>),
+    /// drawn from a random source of their own so the ticket events are the same either way.
+    /// </summary>
+    public static GeneratedMonth Generate(ReplayTargets targets, int seed = DefaultSeed, bool calls = false) => new Run(targets, seed, calls).Execute();
 
     private enum Role { None, OnTime, Late, Unhandled, CarryOut }
 
@@ -55,7 +59,7 @@ public static class MonthGenerator
         public string Category = Categories.Other, District = "", Text = "";
     }
 
-    private sealed class Run(ReplayTargets targets, int seed)
+    private sealed class Run(ReplayTargets targets, int seed, bool calls)
     {
         private static readonly WorkingCalendar Cal = WorkingCalendar.China;
         private static readonly DeadlinePolicy Policy = DeadlinePolicy.Default;
@@ -91,7 +95,17 @@ public static class MonthGenerator
 
             Describe();
             var events = Emit();
-            return new GeneratedMonth(_month, events, Stats(v, events));
+            var callEvents = 0;
+            if (calls)
+            {
+                var placed = _plans.Where(p => p.Table == AssessmentChannel.Hotline && !p.CarryIn && p.ReceivedAt >= _start)
+                    .Select(p => new CallToPlace(p.TicketId, p.ReceivedAt, CallCentre.QueueFor(p.Channel, p.Storm, p.Category), true, p.Storm != StormKind.None))
+                    .ToList();
+                var callList = new CallCentre(new Random(seed * 7919 + 17), _start, _eom).Simulate(placed);
+                callEvents = callList.Count;
+                events = Merge(events, callList);
+            }
+            return new GeneratedMonth(_month, events, Stats(v, events) with { CallEvents = callEvents });
         }
 
         // ---- intake (受理): requests of the month, direct answers, dispatch -------------------------------------
@@ -453,6 +467,16 @@ public static class MonthGenerator
             foreach (var p in _plans) EmitTicket(p, new Emitter(p, sink));
             sink.Sort((a, b) => a.Ticks != b.Ticks ? a.Ticks.CompareTo(b.Ticks) : a.Ordinal != b.Ordinal ? a.Ordinal.CompareTo(b.Ordinal) : a.Seq.CompareTo(b.Seq));
             return sink.Select(s => s.E).ToList();
+        }
+
+        /// <summary>Two event-time-ordered lists into one; ticket events first within a second.</summary>
+        private static List<TicketEvent> Merge(List<TicketEvent> a, List<TicketEvent> b)
+        {
+            var all = new List<TicketEvent>(a.Count + b.Count);
+            int i = 0, j = 0;
+            while (i < a.Count || j < b.Count)
+                all.Add(j >= b.Count || (i < a.Count && a[i].At <= b[j].At) ? a[i++] : b[j++]);
+            return all;
         }
 
         private void EmitTicket(Plan p, Emitter em)

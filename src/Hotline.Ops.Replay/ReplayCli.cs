@@ -7,7 +7,7 @@ public static class ReplayCli
 {
     public const string Usage = """
         usage: Hotline.Ops.Replay --server URL [--server URL2 ...] [--month YYYY-MM] [--targets FILE.csv]
-                                  [--speed X] [--seed N] [--token T] [--dry-run] [--out FILE.ndjson]
+                                  [--speed X] [--seed N] [--token T] [--dry-run] [--out FILE.ndjson] [--calls]
           --server URL   server to send to (repeat for several; failed batches go to the next one)
           --month        month to generate (default 2024-02; other months need --targets)
           --targets      per-unit counts in the reference CSV's columns (default: the February 2024 bulletin)
@@ -16,6 +16,7 @@ public static class ReplayCli
           --token T      bearer token (default: env HOTLINE_TOKEN)
           --dry-run      generate and print the summary only
           --out FILE     write the events as NDJSON
+          --calls        also the calls and agents (callOffered/Answered/Abandoned/Ended, agentState)
         exit codes: 0 all accepted or duplicate, 1 some rejected, 2 bad arguments or targets, 3 server unreachable, 4 refused
         """;
 
@@ -83,6 +84,7 @@ public static class ReplayCli
                     break;
                 case "--token": o = o with { Token = Value() }; break;
                 case "--dry-run": o = o with { DryRun = true }; break;
+                case "--calls": o = o with { Calls = true }; break;
                 case "--out": o = o with { OutFile = Value() }; break;
                 default: throw new ArgumentException($"unknown argument '{a}'");
             }

@@ -30,11 +30,13 @@ public sealed class RunningServer : IAsyncDisposable
         var tokens = JsonDocument.Parse(File.ReadAllText(Path.Combine(dataDir, "tokens.json"))).RootElement;
         AdminToken = tokens.GetProperty("admin").GetString()!;
         WallToken = tokens.GetProperty("wall").GetString()!;
+        LeadToken = tokens.GetProperty("lead").GetString()!;
         Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
     }
 
     public string AdminToken { get; }
     public string WallToken { get; }
+    public string LeadToken { get; }
 
     /// <summary>Starts a server; pass the url and data dir of a stopped one to restart it where it was.</summary>
     public static async Task<RunningServer> StartAsync(string? url = null, string? dataDir = null, bool keepData = false)

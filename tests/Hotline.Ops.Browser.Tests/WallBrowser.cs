@@ -40,7 +40,23 @@ public sealed class WallBrowser : IAsyncLifetime
     }
 
     /// <summary>A fresh 1920×1080 page (its own storage) that records script errors for the test to check.</summary>
-    public async Task<WallPage> OpenAsync(string query = "", RunningServer? server = null)
+    public Task<WallPage> OpenAsync(string query = "", RunningServer? server = null) => OpenPageAsync("wall", query, server);
+
+    /// <summary>The shift-lead console with the lead's token, like a lead's bookmark.</summary>
+    public Task<WallPage> OpenLeadAsync(RunningServer? server = null) =>
+        OpenPageAsync("lead", "?token=" + Uri.EscapeDataString((server ?? Server).LeadToken), server);
+
+    private async Task<WallPage> OpenPageAsync(string path, string query, RunningServer? server)
+    {
+        server ??= Server;
+        // The page takes its hub token from ?token= (a wall screen's address carries it).
+        var withToken = query.Contains("token=", StringComparison.Ordinal) ? query
+            : (query.Length == 0 ? "?" : query + "&") + "token=" + Uri.EscapeDataString(server.WallToken);
+        return await OpenPathAsync($"/{path}{withToken}", server);
+    }
+
+    /// <summary>A fresh 1920×1080 page at <paramref name="pathAndQuery"/> (the caller puts the token in it).</summary>
+    public async Task<WallPage> OpenPathAsync(string pathAndQuery, RunningServer? server = null)
     {
         server ??= Server;
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
@@ -53,11 +69,8 @@ public sealed class WallBrowser : IAsyncLifetime
         page.PageError += (_, e) => wall.Errors.Add("page error: " + e);
         page.Console += (_, m) => { if (m.Type == "error") wall.Errors.Add("console error: " + m.Text); };
         page.Request += (_, r) => { lock (wall.Requests) wall.Requests.Add(r); };
-        // The page takes its hub token from ?token= (a wall screen's address carries it).
-        var withToken = query.Contains("token=", StringComparison.Ordinal) ? query
-            : (query.Length == 0 ? "?" : query + "&") + "token=" + Uri.EscapeDataString(server.WallToken);
-        var response = await page.GotoAsync($"{server.Url}/wall{withToken}");
-        Assert.True(response is { Ok: true }, $"GET /wall answered {response?.Status}");
+        var response = await page.GotoAsync(server.Url + pathAndQuery);
+        Assert.True(response is { Ok: true }, $"GET {pathAndQuery} answered {response?.Status}");
         return wall;
     }
 
@@ -90,8 +103,9 @@ public sealed class WallPage(IBrowserContext context, IPage page) : IAsyncDispos
         return string.IsNullOrEmpty(v) ? null : double.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public async Task ScreenshotAsync(string name) =>
-        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repo.Screenshots, $"wall-{name}.png") });
+    /// <summary>Saves TestResults/screenshots/{page}-{name}.png.</summary>
+    public async Task ScreenshotAsync(string name, string page = "wall", bool fullPage = false) =>
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Repo.Screenshots, $"{page}-{name}.png"), FullPage = fullPage });
 
     public async ValueTask DisposeAsync() => await context.CloseAsync();
 }

@@ -22,36 +22,76 @@ public static class EventsApi
         .Produces<EventBatchResult>()
         .ProducesProblem(400)
         .RequireAuthorization(Auth.Access.Feed)
-        .WithSummary("Feed ticket events; each is accepted, duplicate or rejected with a reason.");
+        .WithSummary("Feed ticket, call and agent events; each is accepted, duplicate or rejected with a reason.");
     }
 }
 
-/// <summary>Applies a batch: events of one ticket in their order, different tickets concurrently.</summary>
-public sealed class EventIngest(IGrainFactory grains)
+/// <summary>
+/// Applies a batch: events of one ticket in their order, different tickets concurrently; call and agent events go to
+/// their queue and agent grains, in the batch's order (one agent's events depend on each other across queues).
+/// </summary>
+public sealed class EventIngest(IGrainFactory grains, QueueSettings queues, Grains.IEventTimeSink eventTime)
 {
     public async Task<EventBatchResult> ApplyAsync(IReadOnlyList<ParsedEvent> events, CancellationToken ct)
     {
         var results = new EventResult[events.Count];
         var byTicket = new Dictionary<string, List<int>>();
+        var calls = new List<int>();
+        var queueIds = queues.Ids;
         for (var i = 0; i < events.Count; i++)
         {
             var p = events[i];
             if (p.Error is { } err) { results[i] = EventResult.Rejected(p.Id, err); continue; }
+            if (CallEvents.IsCallEvent(p.Event!.Type))
+            {
+                if (CallEvents.Validate(p.Event, queueIds) is { } badCall) results[i] = EventResult.Rejected(p.Id, badCall);
+                else calls.Add(i);
+                continue;
+            }
             if (WorkOrderMachine.ValidateEnvelope(p.Event!) is { } bad) { results[i] = EventResult.Rejected(p.Id, bad); continue; }
             var key = p.Event!.TicketId!;
             if (!byTicket.TryGetValue(key, out var list)) byTicket[key] = list = [];
             list.Add(i);
         }
-        await Task.WhenAll(byTicket.Select(async kv =>
+        var tickets = Task.WhenAll(byTicket.Select(async kv =>
         {
             var grain = grains.GetGrain<ITicketGrain>(kv.Key);
             foreach (var i in kv.Value) results[i] = await grain.Apply(events[i].Event!);
         }));
+        foreach (var i in calls)
+        {
+            results[i] = await ApplyCallAsync(events[i].Event!);
+            if (results[i].Status == EventStatus.Accepted) eventTime.Observe(events[i].Event!.At!.Value);
+        }
+        await tickets;
         return new EventBatchResult(
             results.Count(r => r.Status == EventStatus.Accepted),
             results.Count(r => r.Status == EventStatus.Duplicate),
             results.Count(r => r.Status == EventStatus.Rejected),
             results);
+    }
+
+    /// <summary>
+    /// A call event is checked by its queue before the agent changes, so a rejected event changes nothing; the agent's
+    /// new state then goes to the agent's own queue (a lead may have moved the agent away from the call's queue).
+    /// </summary>
+    private async Task<EventResult> ApplyCallAsync(TicketEvent e)
+    {
+        CallEvents.TryParseType(e.Type, out var type);
+        var queue = grains.GetGrain<IQueueGrain>(e.Queue!);
+        if (type is CallEventType.CallOffered or CallEventType.CallAbandoned) return await queue.ApplyCall(e, null);
+        if (type != CallEventType.AgentState && await queue.Check(e) is { Status: not EventStatus.Accepted } refused) return refused;
+        var applied = await grains.GetGrain<IAgentGrain>(e.Agent!).Apply(e);
+        if (applied.Result.Status != EventStatus.Accepted || applied.Agent is not { } agent) return applied.Result;
+        if (applied.PreviousQueue is { } prev && prev != agent.Queue) await grains.GetGrain<IQueueGrain>(prev).AgentLeft(agent.Id);
+        if (type == CallEventType.AgentState)
+        {
+            await grains.GetGrain<IQueueGrain>(agent.Queue).AgentChanged(agent);
+            return applied.Result;
+        }
+        var result = await queue.ApplyCall(e, agent.Queue == e.Queue ? agent : null);
+        if (agent.Queue != e.Queue) await grains.GetGrain<IQueueGrain>(agent.Queue).AgentChanged(agent);
+        return result;
     }
 }
 

@@ -33,16 +33,26 @@ public static class UnitsApi
         }).WithSummary("Registers or edits a responsible unit.").RequireAuthorization(Access.Admin);
 
         app.MapGet("/api/units/{id}/scorecard", async (string id, string? month, ClaimsPrincipal user, IGrainFactory grains, CityClock clock, WorkingCalendar calendar) =>
-        {
-            // Before anything else: another unit learns nothing, not even whether a unit or month exists.
-            if (!user.CanReadUnit(id)) return Access.Forbidden($"this token may read only its own unit's scorecard, not '{id}'");
-            month ??= CityTime.MonthOf(clock.GetUtcNow());
-            if (!CityTime.TryParseMonth(month, out _)) return Problems.BadRequest($"'{month}' is not a month (YYYY-MM)");
-            if (Problems.MonthOutsideData(month, calendar) is { } outside) return outside;
-            if (!UnitKinds.IsValidId(id)) return Problems.NotFound($"unit '{id}' does not exist");
-            var unit = grains.GetGrain<IUnitGrain>(id);
-            if (await unit.GetProfile() is null) return Problems.NotFound($"unit '{id}' does not exist");
-            return Results.Ok(await unit.GetScorecard(month));
-        }).WithSummary("A unit's live metrics, composite score and grade for a month.").RequireAuthorization(Access.CityOrUnit);
+            await UnitMonth(id, month ??= CityTime.MonthOf(clock.GetUtcNow()), user, grains, calendar) is { } problem
+                ? problem
+                : Results.Ok(await grains.GetGrain<IUnitGrain>(id).GetScorecard(month)))
+            .WithSummary("A unit's live metrics, composite score and grade for a month.").RequireAuthorization(Access.CityOrUnit);
+
+        app.MapGet("/api/units/{id}/trend", async (string id, string? month, ClaimsPrincipal user, IGrainFactory grains, CityClock clock, WorkingCalendar calendar) =>
+            await UnitMonth(id, month ??= CityTime.MonthOf(clock.GetUtcNow()), user, grains, calendar) is { } problem
+                ? problem
+                : Results.Ok(await grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month(id, month)).GetTrend()))
+            .WithSummary("A unit's score and counts at the end of every day of the month with a change.").RequireAuthorization(Access.CityOrUnit);
+    }
+
+    /// <summary>The checks every unit-month read makes, in this order: access (another unit learns nothing, not even
+    /// whether a unit or month exists), the month, the unit.</summary>
+    private static async Task<IResult?> UnitMonth(string id, string month, ClaimsPrincipal user, IGrainFactory grains, WorkingCalendar calendar)
+    {
+        if (!user.CanReadUnit(id)) return Access.Forbidden($"this token may read only its own unit, not '{id}'");
+        if (!CityTime.TryParseMonth(month, out _)) return Problems.BadRequest($"'{month}' is not a month (YYYY-MM)");
+        if (Problems.MonthOutsideData(month, calendar) is { } outside) return outside;
+        if (!UnitKinds.IsValidId(id) || await grains.GetGrain<IUnitGrain>(id).GetProfile() is null) return Problems.NotFound($"unit '{id}' does not exist");
+        return null;
     }
 }

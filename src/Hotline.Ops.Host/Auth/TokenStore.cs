@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hotline.Ops.Domain;
+using Hotline.Ops.Host.Storage;
+using Npgsql;
 
 namespace Hotline.Ops.Host.Auth;
 
@@ -20,7 +22,9 @@ public static class Roles
 /// <summary>
 /// The bearer tokens. From configuration (<c>Hotline:Tokens:{role}</c>, <c>Hotline:Tokens:Units:{unitId}</c>) when any
 /// is set; otherwise generated once into <c>&lt;data-dir&gt;/tokens.json</c> (mode 600) and reused on every start.
-/// Tokens are held by their SHA-256 hash, so a lookup does not compare secrets byte by byte in variable time.
+/// On PostgreSQL the generated tokens live in table <c>hotline_tokens</c>, so every silo of a cluster accepts the same
+/// ones: each silo inserts its candidates if absent (the first insert wins, whoever starts first), reads the table
+/// back and writes it to its own tokens.json. Tokens are held by their SHA-256 hash, so a lookup does not compare secrets byte by byte in variable time.
 /// </summary>
 public sealed class TokenStore
 {
@@ -33,7 +37,82 @@ public sealed class TokenStore
     /// <summary>The file the tokens were generated into, or null when they come from configuration.</summary>
     public string? FilePath { get; }
 
-    private TokenStore(string? filePath) => FilePath = filePath;
+    /// <summary>The cluster's token table (PostgreSQL), or null for configured tokens and the embedded mode.</summary>
+    private readonly string? _shared;
+    private long _sharedReadAt;
+
+    private TokenStore(string? filePath, string? shared = null) => (FilePath, _shared) = (filePath, shared);
+
+    /// <summary>
+    /// Tokens for a cluster: configured ones when any is set (as <see cref="Load"/>), otherwise the database's, created
+    /// there once. Each silo writes them to its own <c>&lt;data-dir&gt;/tokens.json</c> for operators and clients.
+    /// </summary>
+    public static TokenStore LoadShared(IConfiguration config, string dataDir, IEnumerable<string> unitIds, string postgres)
+    {
+        if (config.GetSection("Hotline:Tokens").GetChildren().Any()) return Load(config, dataDir, unitIds);
+        var store = new TokenStore(Path.Combine(dataDir, FileName), postgres);
+        store.Share(Roles.Named.Concat(unitIds.Select(id => UnitHolder + id)));
+        store.Save();
+        return store;
+    }
+
+    private const string UnitHolder = "unit:";
+
+    /// <summary>Inserts a fresh token for each holder the table lacks (a concurrent silo's insert wins), then reads them all.</summary>
+    private void Share(IEnumerable<string> holders)
+    {
+        var wanted = holders.ToArray();
+        try
+        {
+            using var connection = new NpgsqlConnection(_shared);
+            connection.Open();
+            using (var insert = new NpgsqlCommand(
+                "INSERT INTO hotline_tokens (holder, token) SELECT * FROM unnest(@holders, @tokens) ON CONFLICT DO NOTHING", connection))
+            {
+                insert.Parameters.AddWithValue("holders", wanted);
+                insert.Parameters.AddWithValue("tokens", wanted.Select(_ => NewToken()).ToArray());
+                insert.ExecuteNonQuery();
+            }
+            ReadShared(connection);
+        }
+        catch (NpgsqlException e)
+        {
+            throw new StorageSetupException($"cannot read or create the API tokens in table hotline_tokens: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
+    }
+
+    private void ReadShared(NpgsqlConnection connection)
+    {
+        using var select = new NpgsqlCommand("SELECT holder, token FROM hotline_tokens", connection);
+        using var reader = select.ExecuteReader();
+        while (reader.Read())
+        {
+            var holder = reader.GetString(0);
+            var token = reader.GetString(1);
+            if (holder.StartsWith(UnitHolder, StringComparison.Ordinal)) Add(Roles.Unit, holder[UnitHolder.Length..], token);
+            else if (Roles.Named.Contains(holder)) Add(holder, null, token);
+        }
+        Interlocked.Exchange(ref _sharedReadAt, Environment.TickCount64);
+    }
+
+    /// <summary>
+    /// A token this silo does not know may belong to a unit registered through another silo: the table is read again,
+    /// at most every 5 seconds whatever the rate of unknown tokens.
+    /// </summary>
+    private bool RefreshShared()
+    {
+        var last = Interlocked.Read(ref _sharedReadAt);
+        if (_shared is null || Environment.TickCount64 - last < 5000 || Interlocked.CompareExchange(ref _sharedReadAt, Environment.TickCount64, last) != last) return false;
+        try
+        {
+            using var connection = new NpgsqlConnection(_shared);
+            connection.Open();
+            ReadShared(connection);
+            lock (_gate) Save();
+            return true;
+        }
+        catch (NpgsqlException) { return false; }
+    }
 
     public static TokenStore Load(IConfiguration config, string dataDir, IEnumerable<string> unitIds)
     {
@@ -70,7 +149,11 @@ public sealed class TokenStore
 
     public TokenHolder? Find(string token)
     {
-        lock (_gate) return _byHash.GetValueOrDefault(Hash(token));
+        var hash = Hash(token);
+        lock (_gate)
+            if (_byHash.TryGetValue(hash, out var holder)) return holder;
+        if (!RefreshShared()) return null;
+        lock (_gate) return _byHash.GetValueOrDefault(hash);
     }
 
     public string? RoleToken(string role)
@@ -90,7 +173,8 @@ public sealed class TokenStore
         lock (_gate)
         {
             if (_unitTokens.ContainsKey(unitId)) return;
-            Add(Roles.Unit, unitId, NewToken());
+            if (_shared is not null) Share([UnitHolder + unitId]);
+            else Add(Roles.Unit, unitId, NewToken());
             Save();
         }
     }

@@ -403,14 +403,23 @@ export function renderQueues(q) {
   const head = el("div", "queue-row queue-head");
   head.append(el("span", "queue-name", t("queue.name")));
   for (const k of ["queue.waiting", "queue.oldest", "queue.available", "queue.sl"]) head.append(el("span", "queue-cell", t(k)));
-  list.replaceChildren(head, ...queues.slice(0, 3).map((x) => {
+  // Room for three lines: under-staffed queues first, otherwise the configured order.
+  const shown = [...queues].sort((a, b) => Number(b.understaffed === true) - Number(a.understaffed === true)).slice(0, 3);
+  list.replaceChildren(head, ...shown.map((x) => {
     const row = el("div", "queue-row");
     row.setAttribute("data-testid", `queue-row-${x.id}`);
-    row.append(el("span", "queue-name", x.name ?? x.id));
-    row.append(el("span", "queue-cell", int(x.waiting)));
-    row.append(el("span", "queue-cell", waitTime(x.oldestWaitSeconds)));
-    row.append(el("span", "queue-cell", int(x.agentsAvailable)));
-    row.append(el("span", "queue-cell", pct(x.serviceLevelPct, 0)));
+    row.dataset.understaffed = String(x.understaffed === true);
+    row.append(el("span", "queue-name", currentLang() === "en" ? (x.nameEn ?? x.id) : (x.name ?? x.id)));
+    const cell = (field, value, text) => {
+      const c = el("span", "queue-cell", text);
+      c.dataset.field = field;
+      c.dataset.value = isNum(value) ? String(value) : "";
+      return c;
+    };
+    row.append(cell("waiting", x.waiting, int(x.waiting)));
+    row.append(cell("oldest", x.oldestWaitSeconds, waitTime(x.oldestWaitSeconds)));
+    row.append(cell("available", x.agentsAvailable, int(x.agentsAvailable)));
+    row.append(cell("sl", x.serviceLevelPct, pct(x.serviceLevelPct, 0)));
     return row;
   }));
 }

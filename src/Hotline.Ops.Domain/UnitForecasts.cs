@@ -1,0 +1,41 @@
+namespace Hotline.Ops.Domain;
+
+/// <summary>
+/// A unit-month's forecast from its ledger: the one path shared by the unit ledger (scorecard, league table) and the
+/// calibration bench, so what the bench measures is what the units see.
+/// </summary>
+public static class UnitForecasts
+{
+    /// <summary>The table's forecast at <paramref name="now"/> from the orders counting in the unit-month: their summed
+    /// counts and the still-open ones' dispatch and deadline. Seeded by unit and month: the same state gives the same answer.</summary>
+    /// <param name="draws">Monte Carlo draws (default 2,000); the live scorecard passes <see cref="Forecasts.DrawsFor"/>.</param>
+    public static GradeForecast? For(string unitId, string month, AssessmentChannel channel, AssessmentCounts counts,
+        IEnumerable<OrderContribution> members, DateTimeOffset now, GradeBounds bounds, int draws = 2000) =>
+        Forecasts.Simulate(new ForecastInput(channel, counts, Open(members, channel), now, month, bounds, Seed(unitId, month), draws));
+
+    /// <summary>The table's orders still awaiting a reply.</summary>
+    public static List<OpenOrder> Open(IEnumerable<OrderContribution> members, AssessmentChannel channel) =>
+        members.Where(c => c.Open && c.Channel == channel).Select(c => new OpenOrder(c.DispatchedAt, c.Deadline)).ToList();
+
+    /// <summary>The counts of one table: the sum of its members' contributions.</summary>
+    public static AssessmentCounts Sum(IEnumerable<OrderContribution> members, AssessmentChannel channel)
+    {
+        AssessmentCounts n = default;
+        foreach (var c in members) if (c.Channel == channel) n += c.Counts;
+        return n;
+    }
+
+    /// <summary>string.GetHashCode is randomised per process; the forecast's seed must not be (FNV-1a).</summary>
+    public static int Seed(string unitId, string month)
+    {
+        unchecked
+        {
+            var h = (int)2166136261;
+            foreach (var ch in unitId + "/" + month) h = (h ^ ch) * 16777619;
+            return h;
+        }
+    }
+}
+
+/// <summary>A unit-month's counts as they stood at the end of a city day (the last change that day).</summary>
+public sealed record DayCounts(DateOnly Date, AssessmentCounts Hotline, AssessmentCounts Mailbox);
