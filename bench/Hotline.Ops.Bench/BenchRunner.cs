@@ -168,6 +168,19 @@ public static class BenchRunner
             sections.AppendLine(SurgeCost.Measure(o.Smoke));
         }
 
+        if (o.Runs("forecast"))
+        {
+            // Three generated months through the domain (~40 s); smoke runs leave it to ForecastCalibrationTests.
+            if (o.Smoke) sections.AppendLine(ForecastBench.Program.Heading).AppendLine().AppendLine("(not run with --smoke)").AppendLine();
+            else
+            {
+                Step("forecast calibration: February 2024, March 2024, October 2025 at days 10, 15, 20");
+                var calibration = new StringWriter();
+                ForecastBench.Program.Run([], calibration);
+                sections.AppendLine(calibration.ToString());
+            }
+        }
+
         Step($"done in {total.Elapsed.TotalMinutes:F1} min");
         // The hand-kept findings (profiling, what was changed and why) follow the figures.
         var findings = Path.Combine(BenchPostgres.RepositoryRoot(), "bench", "FINDINGS.md");

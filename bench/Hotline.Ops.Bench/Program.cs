@@ -1,7 +1,7 @@
 using Hotline.Ops.Bench;
 
 // One command runs every benchmark and writes the results file:
-//   dotnet run -c Release --project bench/Hotline.Ops.Bench -- all --out bench/RESULTS.md [--smoke] [--postgres ADMIN_CONN] [--only ingest,replay,league,memory,wall,surge]
+//   dotnet run -c Release --project bench/Hotline.Ops.Bench -- all --out bench/RESULTS.md [--smoke] [--postgres ADMIN_CONN] [--only ingest,replay,league,memory,wall,surge,forecast]
 // Single benchmarks against a running server:
 //   ... -- wall --server URL [--clients 500] [--batches 60] [--batch 100] [--token T] [--wall-token T]
 //   ... -- surge [--smoke]
