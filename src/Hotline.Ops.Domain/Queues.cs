@@ -381,6 +381,6 @@ public static class QueueBoards
             ? agentsNow.SelectMany(a => a).OrderBy(a => a.Queue, StringComparer.Ordinal).ThenBy(a => a.Id, StringComparer.Ordinal)
                 .Select(a => new AgentView(a.Id, a.Queue, a.State, a.Since, a.CallId)).ToList()
             : null;
-        return new QueueBoardView(now, new TargetsView(100 * t.ServiceLevel, t.AnswerWithinSeconds, 100 * t.ConnectionRate, t.ArrivalWindowMinutes), views, moves, agents);
+        return new QueueBoardView(CityTime.ToCity(now), new TargetsView(100 * t.ServiceLevel, t.AnswerWithinSeconds, 100 * t.ConnectionRate, t.ArrivalWindowMinutes), views, moves, agents);
     }
 }
