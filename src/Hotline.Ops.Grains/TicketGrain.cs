@@ -129,7 +129,7 @@ public sealed class TicketGrain(
     private async Task<Func<string, bool>> IsKnownUnit(TicketEvent e)
     {
         if (e.Type is not ("dispatched" or "reassigned") || string.IsNullOrWhiteSpace(e.UnitId)) return _ => false;
-        var known = UnitKinds.IsValidId(e.UnitId) && await GrainFactory.GetGrain<IUnitGrain>(e.UnitId).GetProfile() is not null;
+        var known = await rules.IsRegisteredUnit(GrainFactory, e.UnitId);
         var unitId = e.UnitId;
         return id => known && id == unitId;
     }

@@ -1,7 +1,9 @@
 using Hotline.Ops.Contracts;
 using Hotline.Ops.Domain;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;
+using Orleans.Storage;
 
 namespace Hotline.Ops.Grains;
 
@@ -12,21 +14,33 @@ public sealed record LedgerEntry(int Version, OrderContribution? Contribution, i
 }
 
 /// <summary>
-/// What a ledger stores: which orders count here and the last warning each got. The contributions themselves are
-/// stored once, with their tickets; the ledger rebuilds its counters from them when it activates. So only a
-/// change of membership (dispatch, reassignment, a deadline moving month) or a warning costs a write here, not every
-/// reply or follow-up, and the stored state stays small.
+/// What a ledger stores besides its members (<see cref="LedgerMemberPage"/>): the daily trend and the returned orders.
+/// The contributions themselves are stored once, with their tickets; the ledger rebuilds its counters from them when
+/// it activates. So only a change of membership (dispatch, reassignment, a deadline moving month) or a warning costs a
+/// write, not every reply or follow-up.
 /// </summary>
 [GenerateSerializer]
 public sealed class UnitMonthLedger
 {
-    /// <summary>Ticket id → last warning sent (0 none, then <see cref="WarningKind"/>).</summary>
+    /// <summary>Members as stored before they moved to pages: read once, moved to the pages, then empty.</summary>
     [Id(0)] public Dictionary<string, int> Members { get; set; } = [];
     /// <summary>The counts at the end of each city day with a change, oldest first (the portal's trend). The day's last
     /// figures are stored with the first write of the next day at the latest, so this costs no write per reply.</summary>
     [Id(1)] public List<DayCounts> Daily { get; set; } = [];
     /// <summary>Orders whose return (退单) was approved: they count for nobody here any more, but the unit's returns list shows them.</summary>
     [Id(2)] public Dictionary<string, OrderContribution> ReturnedAway { get; set; } = [];
+}
+
+/// <summary>
+/// One of a ledger's <see cref="UnitMonthGrain.MemberPages"/> member pages: ticket id → last warning sent (0 none, then
+/// <see cref="WarningKind"/>), for the tickets whose id hashes to this page. A membership change writes one page, so
+/// a write's size is a 32nd of the month's orders instead of all of them (profiled: serializing the whole membership
+/// on every dispatch grew with the month and was the ledger's main cost).
+/// </summary>
+[GenerateSerializer]
+public sealed class LedgerMemberPage
+{
+    [Id(0)] public Dictionary<string, int> Members { get; set; } = [];
 }
 
 /// <summary>
@@ -39,7 +53,12 @@ public sealed class UnitMonthLedger
 public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
 {
     private const string ReminderName = "deadline-watch";
+    public const int MemberPages = 32;
     private readonly IPersistentState<UnitMonthLedger> _ledger;
+    private readonly IGrainStorage _storage;
+    private readonly GrainState<LedgerMemberPage>[] _pages = new GrainState<LedgerMemberPage>[MemberPages];
+    private readonly HashSet<int> _dirtyPages = [];
+    private bool _headerDirty;
     private readonly GroupCommit _commit;
     private readonly CityClock _clock;
     private readonly GradeBounds _bounds;
@@ -54,13 +73,67 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
 
     public UnitMonthGrain(
         [PersistentState("unitMonth", GrainStorage.Name)] IPersistentState<UnitMonthLedger> ledger,
+        [FromKeyedServices(GrainStorage.Name)] IGrainStorage storage,
         CityClock clock, GradeBounds bounds, ILogger<UnitMonthGrain> logger)
     {
         _bounds = bounds;
         _ledger = ledger;
         _clock = clock;
         _logger = logger;
-        _commit = new GroupCommit(() => _ledger.WriteStateAsync());
+        _storage = storage;
+        _commit = new GroupCommit(WriteChanges);
+    }
+
+    /// <summary>The state name of a member page (one storage row per page).</summary>
+    public static string PageName(int page) => $"unitMonthMembers{page:00}";
+
+    /// <summary>A ticket's page: a stable hash (FNV-1a over the id's UTF-16 units), the same in every process.</summary>
+    public static int PageOf(string ticketId)
+    {
+        var h = 2166136261u;
+        foreach (var ch in ticketId) h = (h ^ ch) * 16777619u;
+        return (int)(h % MemberPages);
+    }
+
+    private Dictionary<string, int> Page(int page) => _pages[page].State!.Members;
+
+    private IEnumerable<KeyValuePair<string, int>> StoredMembers() => Enumerable.Range(0, MemberPages).SelectMany(Page);
+
+    private bool TryGetMember(string ticketId, out int warned) => Page(PageOf(ticketId)).TryGetValue(ticketId, out warned);
+
+    private void SetMember(string ticketId, int warned)
+    {
+        var page = PageOf(ticketId);
+        Page(page)[ticketId] = warned;
+        _dirtyPages.Add(page);
+    }
+
+    private void RemoveMember(string ticketId)
+    {
+        var page = PageOf(ticketId);
+        if (Page(page).Remove(ticketId)) _dirtyPages.Add(page);
+    }
+
+    private bool HasUnsavedChanges => _headerDirty || _dirtyPages.Count > 0;
+
+    /// <summary>Writes the header if it changed and every changed page, concurrently (one storage transaction when
+    /// batched). What failed to write is marked changed again, so the next commit retries it.</summary>
+    private async Task WriteChanges()
+    {
+        var header = _headerDirty;
+        var pages = _dirtyPages.ToArray();
+        _headerDirty = false;
+        _dirtyPages.Clear();
+        var grainId = this.GetGrainId();
+        var writes = pages.Select(p => _storage.WriteStateAsync(PageName(p), grainId, _pages[p])).ToList();
+        if (header) writes.Add(_ledger.WriteStateAsync());
+        try { await Task.WhenAll(writes); }
+        catch
+        {
+            _headerDirty |= header;
+            _dirtyPages.UnionWith(pages);
+            throw;
+        }
     }
 
     public override async Task OnActivateAsync(CancellationToken ct)
@@ -69,6 +142,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         var slash = key.LastIndexOf('/');
         (_unitId, _month) = (key[..slash], key[(slash + 1)..]);
         _activatedAt = _clock.GetUtcNow();
+        await ReadPages();
         await Rebuild();
         _dirty = _orders.Count > 0; // tell the city what a restored ledger holds
         _unitName = (await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile())?.Name ?? _unitId;
@@ -94,8 +168,9 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
             if (c != entry.Contribution) differences.Add($"{key}: ticket {ticketId} is at version {report.Version} with {c.Counts}, the ledger has version {entry.Version} with {entry.Contribution!.Counts}");
             if (c.Channel == AssessmentChannel.Hotline) hotline += c.Counts; else mailbox += c.Counts;
         }
-        if (!_ledger.State.Members.Keys.ToHashSet().SetEquals(_orders.Where(o => o.Value.Contribution is not null).Select(o => o.Key)))
-            differences.Add($"{key}: stored membership ({_ledger.State.Members.Count}) differs from the orders counted in memory");
+        var stored = StoredMembers().Select(m => m.Key).ToHashSet();
+        if (!stored.SetEquals(_orders.Where(o => o.Value.Contribution is not null).Select(o => o.Key)))
+            differences.Add($"{key}: stored membership ({stored.Count}) differs from the orders counted in memory");
         if (hotline != _hotline) differences.Add($"{key}: hotline counters {_hotline}, recomputed from tickets {hotline}");
         if (mailbox != _mailbox) differences.Add($"{key}: mailbox counters {_mailbox}, recomputed from tickets {mailbox}");
         return differences;
@@ -105,28 +180,39 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         _orders.Where(o => o.Value.Contribution is not null).ToDictionary(o => o.Key, o => o.Value.Contribution!, StringComparer.Ordinal),
         _hotline, _mailbox));
 
+    /// <summary>Reads the member pages; members stored the old way (in the header) move to their pages.</summary>
+    private async Task ReadPages()
+    {
+        var grainId = this.GetGrainId();
+        for (var p = 0; p < MemberPages; p++) _pages[p] = new GrainState<LedgerMemberPage>(new LedgerMemberPage());
+        await Task.WhenAll(Enumerable.Range(0, MemberPages).Select(p => _storage.ReadStateAsync(PageName(p), grainId, _pages[p])));
+        foreach (var p in _pages) p.State ??= new LedgerMemberPage();
+        var legacy = _ledger.State.Members;
+        if (legacy.Count == 0) return;
+        foreach (var (id, warned) in legacy) if (!TryGetMember(id, out _)) SetMember(id, warned);
+        legacy.Clear();
+        _headerDirty = true;
+    }
+
     /// <summary>Reads every member's contribution from its ticket; members that count elsewhere now are dropped.</summary>
     private async Task Rebuild()
     {
-        var members = _ledger.State.Members;
+        var members = StoredMembers().ToList();
         var key = this.GetPrimaryKeyString();
-        var gone = new List<string>();
-        foreach (var chunk in members.Keys.ToList().Chunk(256))
+        foreach (var chunk in members.Chunk(256))
         {
-            var reports = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<ITicketGrain>(id).GetReport()));
+            var reports = await Task.WhenAll(chunk.Select(m => GrainFactory.GetGrain<ITicketGrain>(m.Key).GetReport()));
             for (var i = 0; i < chunk.Length; i++)
             {
                 var c = reports[i].Contribution;
-                if (c is null || UnitKeys.Month(c.UnitId, c.Month) != key) { gone.Add(chunk[i]); continue; }
-                var entry = new LedgerEntry(reports[i].Version, c, members[chunk[i]]);
-                _orders[chunk[i]] = entry;
+                if (c is null || UnitKeys.Month(c.UnitId, c.Month) != key) { RemoveMember(chunk[i].Key); continue; }
+                var entry = new LedgerEntry(reports[i].Version, c, chunk[i].Value);
+                _orders[chunk[i].Key] = entry;
                 Add(entry, +1);
-                Schedule(chunk[i], entry);
+                Schedule(chunk[i].Key, entry);
             }
         }
-        if (gone.Count == 0) return;
-        foreach (var id in gone) members.Remove(id);
-        await _commit.CommitAsync();
+        if (HasUnsavedChanges) await _commit.CommitAsync();
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
@@ -136,7 +222,8 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         var warned = 0;
         if (_orders.TryGetValue(ticketId, out var old))
         {
-            if (old.Version >= version) return Task.CompletedTask; // a redelivery or an overtaken report
+            // A redelivery or an overtaken report: answered once what it changed is stored (a failed write is retried).
+            if (old.Version >= version) return HasUnsavedChanges ? _commit.CommitAsync() : Task.CompletedTask;
             Add(old, -1);
             Unschedule(ticketId, old);
             // Warnings stand while the deadline does; a new deadline (extension) starts them afresh.
@@ -157,12 +244,12 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
 
         // Only membership, warnings and returns are stored here: a reply or a follow-up changes nothing durable, except
         // the first change of a new day, which stores the day before's closing counts.
-        var members = _ledger.State.Members;
-        var isMember = members.TryGetValue(ticketId, out var storedWarned);
-        if (c is null && isMember) members.Remove(ticketId);
-        else if (c is not null && (!isMember || storedWarned != warned)) members[ticketId] = warned;
-        else if (!newDay && !returnsChanged) { _dailyUnsaved = true; return Task.CompletedTask; }
-        _dailyUnsaved = false;
+        var isMember = TryGetMember(ticketId, out var storedWarned);
+        if (c is null && isMember) RemoveMember(ticketId);
+        else if (c is not null && (!isMember || storedWarned != warned)) SetMember(ticketId, warned);
+        else if (!newDay && !returnsChanged) { _dailyUnsaved = true; return HasUnsavedChanges ? _commit.CommitAsync() : Task.CompletedTask; }
+        if (newDay || returnsChanged) { _headerDirty = true; _dailyUnsaved = false; }
+        else _dailyUnsaved = true;
         return _commit.CommitAsync();
     }
 
@@ -228,7 +315,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
             // Nothing to watch or say: let an idle ledger go (a report or the reminder brings it back).
             if (_schedule.Count == 0 && summary.Open == 0)
             {
-                if (_dailyUnsaved) { _dailyUnsaved = false; await _commit.CommitAsync(); } // the day's last figures
+                if (_dailyUnsaved) { _dailyUnsaved = false; _headerDirty = true; await _commit.CommitAsync(); } // the day's last figures
                 this.DeactivateOnIdle();
             }
             return;
@@ -272,7 +359,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
             }
             var next = e with { Warned = warned };
             _orders[ticketId] = next;
-            _ledger.State.Members[ticketId] = warned;
+            SetMember(ticketId, warned);
             Schedule(ticketId, next);
         }
         if (due.Count == 0) return;

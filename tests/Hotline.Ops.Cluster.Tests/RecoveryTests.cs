@@ -36,7 +36,8 @@ public sealed class RecoveryTests
             await silo.StopAsync();
             await Execute(cluster, """
                 UPDATE OrleansStorage SET PayloadBinary = convert_to((convert_from(PayloadBinary, 'UTF8')::jsonb #- '{members,RC-1}')::text, 'UTF8')
-                 WHERE GrainTypeString = 'unitMonth' AND GrainIdExtensionString = 'customs/2024-02'
+                 WHERE GrainTypeString LIKE 'unitMonthMembers%' AND GrainIdExtensionString = 'customs/2024-02'
+                   AND convert_from(PayloadBinary, 'UTF8')::jsonb -> 'members' ? 'RC-1'
                 """);
             await silo.StartAsync();
             var broken = await cluster.ConsistencyAsync(silo, TimeSpan.Zero);
