@@ -39,6 +39,9 @@ switch (command)
     case "surge":
         Console.WriteLine(SurgeCost.Measure(opts.ContainsKey("--smoke")));
         return 0;
+    case "forecast-cost":
+        Console.WriteLine(ForecastCost.Measure(opts.ContainsKey("--smoke")));
+        return 0;
     default:
         Console.Error.WriteLine("usage: Hotline.Ops.Bench all [--out FILE] [--smoke] [--postgres ADMIN_CONN] [--only a,b] | wall --server URL [...] | surge [--smoke]");
         return 2;
