@@ -19,7 +19,7 @@ public sealed record BenchOptions
     public required string PostgresAdmin { get; init; }
     public string? OutFile { get; init; }
     public string WorkDir { get; init; } = Path.Combine(Path.GetTempPath(), "hotline-bench-" + Guid.NewGuid().ToString("N")[..8]);
-    /// <summary>Sections to run (default all): ingest, replay, league, wall, surge, memory.</summary>
+    /// <summary>Sections to run (default all): ingest, replay, league, memory, wall, surge, forecast-cost, forecast.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
 
     public int? IngestSeconds { get; init; }
@@ -166,6 +166,12 @@ public static class BenchRunner
         {
             Step("surge detector cost");
             sections.AppendLine(SurgeCost.Measure(o.Smoke));
+        }
+
+        if (o.Runs("forecast-cost"))
+        {
+            Step("forecast cost: one forecast at 100 to 100,000 open orders");
+            sections.AppendLine(ForecastCost.Measure(o.Smoke));
         }
 
         if (o.Runs("forecast"))
