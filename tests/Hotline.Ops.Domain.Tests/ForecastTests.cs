@@ -119,21 +119,6 @@ public sealed class ForecastTests
     }
 
     [Fact]
-    public void The_live_scorecard_path_takes_the_full_draws_whatever_the_open_orders()
-    {
-        var now = City(2024, 3, 15, 12);
-        var open = Spread(20_000, now, seed: 3);
-        var members = open.Select(o => new OrderContribution("u1", Hotline, "2024-03", new AssessmentCounts(1, 0, 0, 0, 0, 0, 0), o.DispatchedAt, o.Deadline, Open: true))
-            .Append(new OrderContribution("u1", Hotline, "2024-03", new AssessmentCounts(20_000, 19_000, 17_000, 300, 9_000, 0, 800), City(2024, 3, 1), City(2024, 3, 10), Open: false))
-            .ToList();
-        var counts = UnitForecasts.Sum(members, Hotline);
-        var live = UnitForecasts.For("u1", "2024-03", Hotline, counts, members, now, GradeBounds.Default)!;
-        var full = Forecasts.Simulate(new ForecastInput(Hotline, counts, open, now, "2024-03", GradeBounds.Default, UnitForecasts.Seed("u1", "2024-03"), Draws: 2000))!;
-        Assert.Equal((full.ExpectedScore, full.Low, full.High, full.ExpectedGrade), (live.ExpectedScore, live.Low, live.High, live.ExpectedGrade));
-        Assert.Equal(full.Probabilities!.OrderBy(p => p.Key), live.Probabilities!.OrderBy(p => p.Key));
-    }
-
-    [Fact]
     public void Open_orders_are_grouped_by_time_through_and_late_reply_chance_and_their_order_does_not_matter()
     {
         var now = City(2024, 3, 15, 12);
