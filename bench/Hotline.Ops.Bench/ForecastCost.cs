@@ -83,7 +83,7 @@ public static class ForecastCost
             var full = BestMs(() => Forecasts.Simulate(input), rounds);
             var expected = BestMs(() => Forecasts.Expected(AssessmentChannel.Hotline, input.Counts, n), rounds);
             var b = Before[n];
-            sb.AppendLine($"| {n:N0} | {groups:N0} | {b.Full:F2} | {b.LiveDraws:N0} | {b.Live:F2} | {full:F2} | {b.Full / full:F1} | {b.Live / full:F1} | {b.Expected:F2} | {expected:F3} | {b.Expected / expected:F0} |");
+            sb.AppendLine($"| {n:N0} | {groups:N0} | {b.Full:F2} | {b.LiveDraws:N0} | {b.Live:F2} | {full:F2} | {b.Full / full:F1} | {b.Live / full:F1} | {b.Expected:F2} | {expected:F3} | {b.Expected / expected:F1} |");
         }
         return sb.ToString();
     }

@@ -110,7 +110,8 @@ public sealed class SeededRandom
     /// n·min(p, 1−p) + 1 steps, at most ~60), else the normal approximation. Fewer than 8 trials are drawn one by one
     /// (cheaper than the inversion's power).
     /// </summary>
-    private const int BernoulliBelow = 8;
+    /// <summary>Fewer trials than this are drawn one by one: cheaper than the inversion's power.</summary>
+    public const int BernoulliBelow = 8;
 
     public int Binomial(int n, double p)
     {
