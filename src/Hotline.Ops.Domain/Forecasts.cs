@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Hotline.Ops.Domain;
 
 /// <summary>
@@ -33,7 +35,8 @@ public sealed record ForecastInput(
 /// by month end are exchangeable, so they are grouped once per forecast (both quantised to 1/256; a group carries its
 /// members' mean of each) and each draw takes two binomial counts per group. A draw costs O(groups), at most 257 × 257
 /// whatever the number of open orders (the forecast-cost benchmark: 65 groups at 100 open orders, 386 at 100,000;
-/// deadlines fall at the end of a working day). Groups of fewer than <see cref="SeededRandom.BernoulliBelow"/> orders are drawn order by order, which is cheaper.</para>
+/// deadlines fall at the end of a working day). Groups of fewer than <see cref="SeededRandom.BernoulliBelow"/> orders
+/// are drawn order by order, which is cheaper.</para>
 /// </summary>
 public static class Forecasts
 {
@@ -76,7 +79,7 @@ public static class Forecasts
             var late = LateReplyByMonthEnd(LateWindowDays(o, now, monthEnd));
             var key = (f >= 1 ? GroupGrid : Math.Min(GroupGrid - 1, (int)(f * GroupGrid))) * (GroupGrid + 1)
                 + Math.Min(GroupGrid, (int)(late * GroupGrid));
-            ref var cell = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(cells, key, out _);
+            ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(cells, key, out _);
             cell = (cell.Count + 1, cell.SumFraction + f, cell.SumLate + late);
         }
         return cells.OrderBy(c => c.Key)
