@@ -19,7 +19,7 @@ public sealed record BenchOptions
     public required string PostgresAdmin { get; init; }
     public string? OutFile { get; init; }
     public string WorkDir { get; init; } = Path.Combine(Path.GetTempPath(), "hotline-bench-" + Guid.NewGuid().ToString("N")[..8]);
-    /// <summary>Sections to run (default all): ingest, replay, league, wall, surge, memory.</summary>
+    /// <summary>Sections to run (default all): ingest, replay, league, memory, wall, surge, forecast-cost, forecast.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
 
     public int? IngestSeconds { get; init; }
@@ -168,6 +168,12 @@ public static class BenchRunner
             sections.AppendLine(SurgeCost.Measure(o.Smoke));
         }
 
+        if (o.Runs("forecast-cost"))
+        {
+            Step("forecast cost: one forecast at 100 to 100,000 open orders");
+            sections.AppendLine(ForecastCost.Measure(o.Smoke));
+        }
+
         if (o.Runs("forecast"))
         {
             // Three generated months through the domain (~40 s); smoke runs leave it to ForecastCalibrationTests.
@@ -260,7 +266,8 @@ public static class BenchRunner
         sb.AppendLine("SQL: the same PostgreSQL, a `bench_tickets` table of that many orders of the month, bulk-loaded with `generate_series`");
         sb.AppendLine("then `VACUUM ANALYZE`, one `GROUP BY unit_id` computing the four rates and the score (median of several runs after");
         sb.AppendLine("one warm-up run). The summaries carry the forecast grade as the ledgers send it; the last column is the city's");
-        sb.AppendLine("fallback when a summary has none (a 200-draw simulation per unit over its open orders, here a tenth of its orders).").AppendLine();
+        sb.AppendLine("fallback when a summary has none (a 200-draw simulation per unit, its open orders, here a tenth of its orders, taken as one group");
+        sb.AppendLine("of fresh orders: the cost does not grow with them).").AppendLine();
         sb.AppendLine("| orders in the month | grains: median | grains: p99 | plain SQL: median | plain SQL: p99 | SQL / grains | grains without ledger forecasts: median |");
         sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (var i = 0; i < grain.Count; i++)

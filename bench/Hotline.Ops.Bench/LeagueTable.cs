@@ -18,7 +18,7 @@ public static class LeagueTable
     public sealed record Timing(long Orders, double MedianMs, double P99Ms, int Runs, int Rows);
 
     /// <param name="ledgerForecast">Summaries carry the forecast grade as the ledgers send it; without it the city grain
-    /// falls back to a cheap simulation per unit (<see cref="Forecasts.Expected"/>), whose cost grows with open orders.</param>
+    /// falls back to a cheap simulation per unit (<see cref="Forecasts.Expected"/>: its open orders as one group, whatever their number).</param>
     public static async Task<Timing> GrainAsync(IGrainFactory grains, long orders, int runs, bool ledgerForecast = true)
     {
         var city = grains.GetGrain<ICityMetricsGrain>(0);

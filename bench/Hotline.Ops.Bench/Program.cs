@@ -1,10 +1,11 @@
 using Hotline.Ops.Bench;
 
 // One command runs every benchmark and writes the results file:
-//   dotnet run -c Release --project bench/Hotline.Ops.Bench -- all --out bench/RESULTS.md [--smoke] [--postgres ADMIN_CONN] [--only ingest,replay,league,memory,wall,surge,forecast]
+//   dotnet run -c Release --project bench/Hotline.Ops.Bench -- all --out bench/RESULTS.md [--smoke] [--postgres ADMIN_CONN] [--only ingest,replay,league,memory,wall,surge,forecast-cost,forecast]
 // Single benchmarks against a running server:
 //   ... -- wall --server URL [--clients 500] [--batches 60] [--batch 100] [--token T] [--wall-token T]
 //   ... -- surge [--smoke]
+//   ... -- forecast-cost [--smoke]
 var command = args.FirstOrDefault() ?? "all";
 var opts = args.Skip(1).Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--"))
     .ToDictionary(p => p.a, p => args.Skip(1).ElementAtOrDefault(p.i + 1) is { } v && !v.StartsWith("--") ? v : "true");
@@ -39,7 +40,10 @@ switch (command)
     case "surge":
         Console.WriteLine(SurgeCost.Measure(opts.ContainsKey("--smoke")));
         return 0;
+    case "forecast-cost":
+        Console.WriteLine(ForecastCost.Measure(opts.ContainsKey("--smoke")));
+        return 0;
     default:
-        Console.Error.WriteLine("usage: Hotline.Ops.Bench all [--out FILE] [--smoke] [--postgres ADMIN_CONN] [--only a,b] | wall --server URL [...] | surge [--smoke]");
+        Console.Error.WriteLine("usage: Hotline.Ops.Bench all [--out FILE] [--smoke] [--postgres ADMIN_CONN] [--only a,b] | wall --server URL [...] | surge [--smoke] | forecast-cost [--smoke]");
         return 2;
 }

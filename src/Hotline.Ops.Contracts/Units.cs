@@ -117,8 +117,7 @@ public sealed record Scorecard(
         {
             var a = Scoring.Assess(c, n, bounds);
             var forecast = reuse is { } r ? (c == AssessmentChannel.Hotline ? r.Hotline : r.Mailbox)
-                : UnitForecasts.For(unit.Id, s.Month, c, n, contributions, now, bounds,
-                    Forecasts.DrawsFor(contributions.Count(m => m.Open && m.Channel == c)));
+                : UnitForecasts.For(unit.Id, s.Month, c, n, contributions, now, bounds);
             return new ChannelScore(c, n, a.Components, a.Score, a.Grade, a.RatePct, forecast, WhatIf.For(c, n, bounds));
         }
         IReadOnlyList<OrderImpact> Rank(AssessmentChannel c, AssessmentCounts n) => WhatIf.RankOpen(n,

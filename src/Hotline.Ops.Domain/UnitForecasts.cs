@@ -8,7 +8,8 @@ public static class UnitForecasts
 {
     /// <summary>The table's forecast at <paramref name="now"/> from the orders counting in the unit-month: their summed
     /// counts and the still-open ones' dispatch and deadline. Seeded by unit and month: the same state gives the same answer.</summary>
-    /// <param name="draws">Monte Carlo draws (default 2,000); the live scorecard passes <see cref="Forecasts.DrawsFor"/>.</param>
+    /// <param name="draws">Monte Carlo draws (default 2,000, what the live scorecard takes: a draw's cost does not grow
+    /// with the open orders, see <see cref="Forecasts"/>).</param>
     public static GradeForecast? For(string unitId, string month, AssessmentChannel channel, AssessmentCounts counts,
         IEnumerable<OrderContribution> members, DateTimeOffset now, GradeBounds bounds, int draws = 2000) =>
         Forecasts.Simulate(new ForecastInput(channel, counts, Open(members, channel), now, month, bounds, Seed(unitId, month), draws));

@@ -67,4 +67,15 @@ public sealed class BenchSmokeTests
         Assert.Contains("## Wall latency: 3 SignalR clients", report);
         Assert.Contains("## Surge detector cost", report);
     }
+
+    [Fact]
+    public async Task Forecast_cost_runs_at_each_size_against_the_recorded_old_figures()
+    {
+        var report = await BenchRunner.RunAsync(Smoke("forecast-cost"), TextWriter.Null);
+        Assert.Contains("## Forecast cost", report);
+        var rows = report.Split('\n').Where(l => l.StartsWith("| 100 |") || l.StartsWith("| 1,000 |")).ToList();
+        Assert.Equal(2, rows.Count);
+        // Every row has its group count, the old figures and a ratio.
+        Assert.All(rows, r => Assert.Equal(13, r.Split('|').Length));
+    }
 }

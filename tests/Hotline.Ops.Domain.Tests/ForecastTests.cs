@@ -62,23 +62,89 @@ public sealed class ForecastTests
         Assert.True(late.Probabilities![Grade.A] < inTime.Probabilities![Grade.A]);
     }
 
-    [Fact]
-    public void A_big_units_live_forecast_uses_fewer_draws_and_stays_close_to_the_full_one()
+    /// <summary>
+    /// <paramref name="n"/> open orders of a unit mid-March 2024, dispatched at random instants since the 1st with the
+    /// default deadlines (consultation, help, complaint; a few urgent), all due in March: many past their deadline,
+    /// the rest spread through their time.
+    /// </summary>
+    private static List<OpenOrder> Spread(int n, DateTimeOffset now, int seed)
     {
-        Assert.Equal(2000, Forecasts.DrawsFor(0));
-        Assert.Equal(2000, Forecasts.DrawsFor(200));
-        Assert.Equal(400, Forecasts.DrawsFor(1000));
-        Assert.Equal(200, Forecasts.DrawsFor(100_000));
-        Assert.True(Forecasts.DrawsFor(1500) * 1500 <= Forecasts.OrderDrawBudget);
+        var rng = new Random(seed);
+        var start = City(2024, 3, 1);
+        var monthEnd = CityTime.EndOfMonth("2024-03");
+        RequestType[] types = [RequestType.Consultation, RequestType.Help, RequestType.Complaint];
+        var orders = new List<OpenOrder>(n);
+        while (orders.Count < n)
+        {
+            var at = start + (now - start) * rng.NextDouble();
+            var deadline = DeadlinePolicy.Default.HandlingDeadline(WorkingCalendar.China, at, types[rng.Next(types.Length)],
+                rng.NextDouble() < 0.03 ? Urgency.Urgent : Urgency.Normal);
+            if (deadline <= monthEnd) orders.Add(new OpenOrder(at, deadline));
+        }
+        return orders;
+    }
 
-        // 岳阳楼区-sized: 2,681 orders due, 1,500 still open mid-month.
-        var n = new AssessmentCounts(2681, 1181, 1100, 40, 600, 100, 60);
-        var input = new ForecastInput(Hotline, n, Orders(1500, 26), City(2024, 2, 15, 12), "2024-02", Seed: 7);
-        var full = Forecasts.Simulate(input)!;
-        var budgeted = Forecasts.Simulate(input with { Draws = Forecasts.DrawsFor(1500) })!;
-        Assert.Equal(266, Forecasts.DrawsFor(1500));
-        Assert.InRange(budgeted.ExpectedScore, full.ExpectedScore - 0.5m, full.ExpectedScore + 0.5m);
-        Assert.Equal(full.ExpectedGrade, budgeted.ExpectedGrade);
+    [Theory]
+    [InlineData(1_500)]
+    [InlineData(20_000)]
+    public void A_big_units_forecast_takes_the_full_draws_and_agrees_with_the_per_order_model(int open)
+    {
+        // As many orders closed as open, 85.7 % of them on time, a third of the open ones overdue: the forecast sits
+        // across the A/B bound, where a bias would show in the grade probabilities.
+        var now = City(2024, 3, 15, 12);
+        var closed = open;
+        var n = new AssessmentCounts(open + closed, closed, closed * 857 / 1000, closed * 3 / 100, closed * 45 / 100, 0, closed * 5 / 100);
+        var input = new ForecastInput(Hotline, n, Spread(open, now, seed: open), now, "2024-03", Seed: 7);
+        Assert.Equal(2000, input.Draws);
+
+        var grouped = Forecasts.Simulate(input)!;
+        var perOrder = PerOrderForecast.Simulate(input);
+
+        // Monte Carlo noise of the difference of two 2,000-draw means is √2·σ/√2000 (σ from the 10–90 % interval);
+        // four of those, plus the score's printed rounding (0.1 twice).
+        var sigma = (double)(perOrder.High - perOrder.Low) / 2.563;
+        var tolerance = (decimal)(4 * Math.Sqrt(2.0 / 2000) * sigma) + 0.2m;
+        Assert.InRange(grouped.ExpectedScore, perOrder.ExpectedScore - tolerance, perOrder.ExpectedScore + tolerance);
+        Assert.InRange(grouped.Low, perOrder.Low - 2 * tolerance, perOrder.Low + 2 * tolerance);
+        Assert.InRange(grouped.High, perOrder.High - 2 * tolerance, perOrder.High + 2 * tolerance);
+        Assert.True(perOrder.Probabilities!.Count(p => p.Value > 0.05) >= 2, "the case straddles a grade bound");
+        foreach (var g in Enum.GetValues<Grade>())
+        {
+            var p = perOrder.Probabilities![g];
+            // Four standard errors of the difference of two 2,000-draw frequencies, and at least 0.02.
+            Assert.InRange(grouped.Probabilities![g], p - Math.Max(0.02, 4 * Math.Sqrt(2 * p * (1 - p) / 2000)), p + Math.Max(0.02, 4 * Math.Sqrt(2 * p * (1 - p) / 2000)));
+            // Every probability is a count of the 2,000 draws: the full draws were taken.
+            Assert.Equal(Math.Round(grouped.Probabilities[g] * 2000), grouped.Probabilities[g] * 2000, 6);
+        }
+    }
+
+    [Fact]
+    public void Open_orders_are_grouped_by_time_through_and_late_reply_chance_and_their_order_does_not_matter()
+    {
+        var now = City(2024, 3, 15, 12);
+        var monthEnd = CityTime.EndOfMonth("2024-03");
+        var fresh = new OpenOrder(now.AddHours(-1), City(2024, 3, 29, 23, 59, 59));
+        var nearlyFresh = new OpenOrder(now.AddHours(-1).AddSeconds(-1), City(2024, 3, 29, 23, 59, 59)); // same cells
+        var overdue = new OpenOrder(City(2024, 3, 1, 9), City(2024, 3, 5, 23, 59, 59));
+        var overdueToo = new OpenOrder(City(2024, 3, 4, 9), City(2024, 3, 8, 23, 59, 59)); // late the same: from now
+        var dueAfterMonth = new OpenOrder(now.AddHours(-1), City(2024, 4, 2, 23, 59, 59)); // no late reply can count
+        var groups = Forecasts.Group([fresh, overdue, nearlyFresh, overdueToo, dueAfterMonth, fresh], now, monthEnd);
+        Assert.Equal([3, 2, 1], groups.Select(g => g.Count).OrderDescending());
+        var late = groups.Single(g => g.Count == 2);
+        Assert.Equal(1, late.Fraction);
+        Assert.Equal(1 - Math.Exp(-(monthEnd - now).TotalDays / 2), late.LateByMonthEnd, 12);
+        var early = groups.Single(g => g.Count == 3);
+        Assert.InRange(early.Fraction, 0, 1.0 / Forecasts.GroupGrid);
+        Assert.Equal(1 - Math.Exp(-(monthEnd - fresh.Deadline).TotalDays / 2), early.LateByMonthEnd, 12);
+        Assert.Equal(0, groups.Single(g => g.Count == 1).LateByMonthEnd);
+
+        // Shuffled, the same orders give the same forecast.
+        var orders = Spread(3_000, now, seed: 5);
+        var n = new AssessmentCounts(6_000, 3_000, 2_700, 90, 1_400, 0, 120);
+        var a = Forecasts.Simulate(new ForecastInput(Hotline, n, orders, now, "2024-03", Seed: 9))!;
+        var b = Forecasts.Simulate(new ForecastInput(Hotline, n, orders.OrderBy(o => o.Deadline).ThenByDescending(o => o.DispatchedAt).ToList(), now, "2024-03", Seed: 9))!;
+        Assert.Equal((a.ExpectedScore, a.Low, a.High), (b.ExpectedScore, b.Low, b.High));
+        Assert.Equal(a.Probabilities!.OrderBy(p => p.Key), b.Probabilities!.OrderBy(p => p.Key));
     }
 
     [Fact]
@@ -87,6 +153,18 @@ public sealed class ForecastTests
         Assert.Null(Forecasts.Expected(Hotline, default, 0));
         Assert.Equal(Grade.A, Forecasts.Expected(Hotline, new AssessmentCounts(10, 10, 10, 0, 5, 0, 0), 0)!.ExpectedGrade);
         Assert.Equal(Grade.E, Forecasts.Expected(Hotline, new AssessmentCounts(9, 6, 6, 25, 6, 0, 3), 0)!.ExpectedGrade);
+    }
+
+    [Fact]
+    public void The_league_fallback_takes_millions_of_open_orders_as_fresh()
+    {
+        // Ten million due, ten handled so far (all on time, satisfied): without the open orders it is an E; with them
+        // fresh, nearly all will be replied on time.
+        var n = new AssessmentCounts(10_000_010, 10, 10, 0, 10, 0, 0);
+        Assert.Equal(Grade.E, Forecasts.Expected(Hotline, n, 0)!.ExpectedGrade);
+        var f = Forecasts.Expected(Hotline, n, 10_000_000)!;
+        Assert.Equal(Grade.A, f.ExpectedGrade);
+        Assert.InRange(f.ExpectedScore, 90m, 100m);
     }
 }
 
