@@ -4,6 +4,7 @@ using Hotline.Ops.Bench;
 //   dotnet run -c Release --project bench/Hotline.Ops.Bench -- all --out bench/RESULTS.md [--smoke] [--postgres ADMIN_CONN] [--only ingest,replay,league,memory,wall,surge,forecast-cost,forecast]
 // Single benchmarks against a running server:
 //   ... -- wall --server URL [--clients 500] [--batches 60] [--batch 100] [--token T] [--wall-token T]
+//   ... -- ingest --server URL [--batch 100] [--feeders 4] [--seconds 20] [--warm-up 2] [--received-only]   (the server must take the feeder token ServerProcess.FeederToken)
 //   ... -- surge [--smoke]
 //   ... -- forecast-cost [--smoke]
 var command = args.FirstOrDefault() ?? "all";
@@ -34,7 +35,7 @@ switch (command)
         return 0;
     case "ingest" when opts.TryGetValue("--server", out var target):
         var ing = await Ingest.RunAsync(target, int.Parse(opts.GetValueOrDefault("--batch", "100")), int.Parse(opts.GetValueOrDefault("--feeders", "4")),
-            TimeSpan.FromSeconds(int.Parse(opts.GetValueOrDefault("--seconds", "20"))), TimeSpan.FromSeconds(2), dispatch: !opts.ContainsKey("--received-only"));
+            TimeSpan.FromSeconds(int.Parse(opts.GetValueOrDefault("--seconds", "20"))), TimeSpan.FromSeconds(int.Parse(opts.GetValueOrDefault("--warm-up", "2"))), dispatch: !opts.ContainsKey("--received-only"));
         Console.WriteLine(ing);
         return 0;
     case "surge":

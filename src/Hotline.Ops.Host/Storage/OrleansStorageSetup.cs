@@ -39,7 +39,7 @@ public static class OrleansStorageSetup
         // The ADO.NET provider under its own name (reads, keys), and our names over it.
         builder.AddAdoNetGrainStorage(SqliteProvider, o => Configure(o, HotlineStorage.SqliteInvariant, connectionString));
         if (batchWrites)
-            AddBatching(builder, SqliteProvider, sp => new SqliteGrainWriteBatcher(connectionString, sp.GetRequiredService<ILogger<SqliteGrainWriteBatcher>>()));
+            AddBatching(builder, SqliteProvider, sp => new SqliteGrainRowStore(connectionString, sp.GetRequiredService<ILogger<SqliteGrainRowStore>>()));
         else
             AddOverProvider(builder, SqliteProvider, sp => new SingleWriterGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(SqliteProvider)));
         builder.UseInMemoryReminderService();
@@ -57,7 +57,7 @@ public static class OrleansStorageSetup
         });
         builder.AddAdoNetGrainStorage(PostgresProvider, o => Configure(o, HotlineStorage.PostgresInvariant, connectionString));
         if (batchWrites)
-            AddBatching(builder, PostgresProvider, sp => new PostgresGrainWriteBatcher(connectionString, sp.GetRequiredService<ILogger<PostgresGrainWriteBatcher>>()));
+            AddBatching(builder, PostgresProvider, sp => new PostgresGrainRowStore(connectionString, sp.GetRequiredService<ILogger<PostgresGrainRowStore>>()));
         else
             AddOverProvider(builder, PostgresProvider, sp => sp.GetRequiredKeyedService<IGrainStorage>(PostgresProvider));
         builder.UseAdoNetReminderService(o =>
@@ -78,13 +78,13 @@ public static class OrleansStorageSetup
         o.GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer();
     }
 
-    private static void AddBatching(ISiloBuilder builder, string provider, Func<IServiceProvider, GrainWriteBatcher> batcher)
+    private static void AddBatching(ISiloBuilder builder, string provider, Func<IServiceProvider, GrainRowStore> batcher)
     {
         builder.Services.AddKeyedSingleton(provider, (sp, _) => batcher(sp));
         AddOverProvider(builder, provider, sp => new BatchingGrainStorage(
             (AdoNetGrainStorage)sp.GetRequiredKeyedService<IGrainStorage>(provider),
             sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId, provider,
-            sp.GetRequiredKeyedService<GrainWriteBatcher>(provider),
+            sp.GetRequiredKeyedService<GrainRowStore>(provider),
             sp.GetRequiredService<IActivatorProvider>()));
     }
 
