@@ -25,7 +25,7 @@ public static class Memory
 
         // Each dispatch grows the ticket and adds the order to its unit's ledger for the month.
         await ForEach(Enumerable.Range(0, tickets), i => grains.GetGrain<ITicketGrain>($"M{run}-{i}")
-            .Apply(new TicketEvent { Id = $"M{run}-{i}-d", Type = "dispatched", TicketId = $"M{run}-{i}", At = at, UnitId = units[i % units.Count].Id }));
+            .Apply([new TicketEvent { Id = $"M{run}-{i}-d", Type = "dispatched", TicketId = $"M{run}-{i}", At = at, UnitId = units[i % units.Count].Id }]));
         var afterDispatch = Heap();
 
         // Empty ledgers: one unit's months far in the past, each activated by a summary read.
@@ -36,10 +36,10 @@ public static class Memory
     }
 
     private static Task Received(IGrainFactory grains, string id, DateTimeOffset at) =>
-        grains.GetGrain<ITicketGrain>(id).Apply(new TicketEvent
+        grains.GetGrain<ITicketGrain>(id).Apply([new TicketEvent
         {
             Id = id + "-r", Type = "received", TicketId = id, At = at, Channel = "hotline", Category = "transport", Text = "公交站台积水", RequestType = "help",
-        });
+        }]);
 
     private static async Task ForEach(IEnumerable<int> items, Func<int, Task> action)
     {

@@ -15,7 +15,8 @@ public sealed record EventResult([property: Id(0)] string? Id, [property: Id(1)]
 /// <summary>One ticket (诉求/工单), keyed by its ticket number. Applies the feed's events in order, exactly once each.</summary>
 public interface ITicketGrain : IGrainWithStringKey
 {
-    Task<EventResult> Apply(TicketEvent e);
+    /// <summary>Applies the events in order (each accepted, duplicate or rejected on its own) with one storage write.</summary>
+    Task<EventResult[]> Apply(TicketEvent[] events);
 
     /// <summary>The ticket's state and history, or null for an unknown ticket.</summary>
     Task<TicketState?> Get();

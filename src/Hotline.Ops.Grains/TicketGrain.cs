@@ -69,7 +69,32 @@ public sealed class TicketGrain(
 
     public Task<TicketReport> GetReport() => Task.FromResult(new TicketReport(record.State.Ticket?.Version ?? 0, record.State.Reported));
 
-    public async Task<EventResult> Apply(TicketEvent e)
+    /// <summary>
+    /// Applies a ticket's events in order and stores the outcome once: the events of one ticket in one batch (a request
+    /// and its dispatch, say) cost one storage write, not one each. Nothing is answered before that write.
+    /// </summary>
+    public async Task<EventResult[]> Apply(TicketEvent[] events)
+    {
+        var results = new EventResult[events.Length];
+        var accepted = new List<(TicketEvent Event, TicketState State)>();
+        for (var i = 0; i < events.Length; i++) results[i] = await Accept(events[i], accepted);
+        if (accepted.Count == 0) return results;
+
+        await record.WriteStateAsync();
+        _storedOutboxStale = false;
+        foreach (var (e, s) in accepted)
+        {
+            activity.Record(s.History[^1].Type, e.At!.Value, s);
+            eventTime.Observe(e.At!.Value);
+        }
+        await DeliverOutbox();
+        foreach (var (e, s) in accepted)
+            if (s.Tags.Any(IsEmergencyTag) && e.Type is ("dispatched" or "reassigned") && s.UnitId is { } unit) await NotifyUnit(s, unit);
+        return results;
+    }
+
+    /// <summary>Checks one event against the state machine and, if accepted, changes the state and outbox in memory.</summary>
+    private async Task<EventResult> Accept(TicketEvent e, List<(TicketEvent, TicketState)> accepted)
     {
         var current = record.State.Ticket;
         if (e.Id is not null && current?.HasEvent(e.Id) == true) return new EventResult(e.Id, EventStatus.Duplicate);
@@ -94,13 +119,7 @@ public sealed class TicketGrain(
         }
         record.State.Ticket = next;
         record.State.Reported = contribution;
-        await record.WriteStateAsync();
-        _storedOutboxStale = false;
-        activity.Record(next.History[^1].Type, e.At!.Value, next);
-        eventTime.Observe(e.At!.Value);
-
-        await DeliverOutbox();
-        if (next.Tags.Any(IsEmergencyTag) && e.Type is ("dispatched" or "reassigned") && next.UnitId is { } unit) await NotifyUnit(next, unit);
+        accepted.Add((e, next));
         return new EventResult(e.Id, EventStatus.Accepted);
     }
 

@@ -26,7 +26,7 @@ public sealed class UnitScorecardTests(ClusterFixture fixture)
         var results = new List<EventResult>();
         foreach (var byTicket in OrderScript.ForUnit(prefix, unit.Id, channel, row.Counts).GroupBy(e => e.TicketId))
             foreach (var e in byTicket)
-                results.Add(await fixture.Grains.GetGrain<ITicketGrain>(e.TicketId!).Apply(e));
+                results.Add((await fixture.Grains.GetGrain<ITicketGrain>(e.TicketId!).Apply([e]))[0]);
         Assert.All(results, r => Assert.True(r.Status == EventStatus.Accepted, r.Reason));
 
         var card = await fixture.Grains.GetGrain<IUnitGrain>(unit.Id).GetScorecard("2024-02");
@@ -57,8 +57,8 @@ public sealed class UnitScorecardTests(ClusterFixture fixture)
             new() { Id = "ra-5", Type = "reassigned", TicketId = "ra", At = at.AddHours(4), UnitId = "statistics-bureau" },
         };
         var ticket = fixture.Grains.GetGrain<ITicketGrain>("ra");
-        foreach (var e in events) Assert.Equal(EventStatus.Accepted, (await ticket.Apply(e)).Status);
-        foreach (var e in events) Assert.Equal(EventStatus.Duplicate, (await ticket.Apply(e)).Status);
+        foreach (var e in events) Assert.Equal(EventStatus.Accepted, (await ticket.Apply([e]))[0].Status);
+        foreach (var e in events) Assert.Equal(EventStatus.Duplicate, (await ticket.Apply([e]))[0].Status);
 
         var old = await fixture.Grains.GetGrain<IUnitGrain>("audit-bureau").GetScorecard("2024-03");
         var now = await fixture.Grains.GetGrain<IUnitGrain>("statistics-bureau").GetScorecard("2024-03");
@@ -73,16 +73,40 @@ public sealed class UnitScorecardTests(ClusterFixture fixture)
     {
         var at = new DateTimeOffset(2024, 4, 1, 9, 0, 0, CityTime.Offset);
         var ticket = fixture.Grains.GetGrain<ITicketGrain>("rj");
-        Assert.Equal(EventStatus.Accepted, (await ticket.Apply(new TicketEvent { Id = "rj-1", Type = "received", TicketId = "rj", At = at, Channel = "hotline" })).Status);
+        Assert.Equal(EventStatus.Accepted, ((await ticket.Apply([new TicketEvent { Id = "rj-1", Type = "received", TicketId = "rj", At = at, Channel = "hotline" }]))[0]).Status);
         var before = await ticket.Get();
-        var r1 = await ticket.Apply(new TicketEvent { Id = "rj-2", Type = "dispatched", TicketId = "rj", At = at.AddMinutes(1), UnitId = "no-such-unit" });
-        var r2 = await ticket.Apply(new TicketEvent { Id = "rj-3", Type = "replied", TicketId = "rj", At = at.AddMinutes(2) });
+        var r1 = (await ticket.Apply([new TicketEvent { Id = "rj-2", Type = "dispatched", TicketId = "rj", At = at.AddMinutes(1), UnitId = "no-such-unit" }]))[0];
+        var r2 = (await ticket.Apply([new TicketEvent { Id = "rj-3", Type = "replied", TicketId = "rj", At = at.AddMinutes(2) }]))[0];
         Assert.Equal(EventStatus.Rejected, r1.Status);
         Assert.Contains("unknown unit", r1.Reason);
         Assert.Equal(EventStatus.Rejected, r2.Status);
         Assert.Equal(Json(before), Json(await ticket.Get()));
         // The rejected id was not consumed: the same id may come again with a valid event.
-        Assert.Equal(EventStatus.Accepted, (await ticket.Apply(new TicketEvent { Id = "rj-2", Type = "dispatched", TicketId = "rj", At = at.AddMinutes(3), UnitId = "audit-bureau" })).Status);
+        Assert.Equal(EventStatus.Accepted, ((await ticket.Apply([new TicketEvent { Id = "rj-2", Type = "dispatched", TicketId = "rj", At = at.AddMinutes(3), UnitId = "audit-bureau" }]))[0]).Status);
+    }
+
+    [Fact]
+    public async Task Events_of_one_ticket_in_one_call_are_each_judged_in_order()
+    {
+        var at = new DateTimeOffset(2024, 4, 2, 9, 0, 0, CityTime.Offset);
+        var ticket = fixture.Grains.GetGrain<ITicketGrain>("oc");
+        var results = await ticket.Apply(
+        [
+            new TicketEvent { Id = "oc-1", Type = "received", TicketId = "oc", At = at, Channel = "hotline" },
+            new TicketEvent { Id = "oc-2", Type = "dispatched", TicketId = "oc", At = at.AddMinutes(1), UnitId = "no-such-unit" },
+            new TicketEvent { Id = "oc-3", Type = "dispatched", TicketId = "oc", At = at.AddMinutes(2), UnitId = "audit-bureau" },
+            new TicketEvent { Id = "oc-1", Type = "received", TicketId = "oc", At = at, Channel = "hotline" },
+            new TicketEvent { Id = "oc-4", Type = "reassigned", TicketId = "oc", At = at.AddMinutes(3), UnitId = "finance-bureau" },
+        ]);
+        Assert.Equal([EventStatus.Accepted, EventStatus.Rejected, EventStatus.Accepted, EventStatus.Duplicate, EventStatus.Accepted], results.Select(r => r.Status));
+        var state = (await ticket.Get())!;
+        Assert.Equal(["oc-1", "oc-3", "oc-4"], state.History.Select(h => h.EventId));
+        Assert.Equal("finance-bureau", state.UnitId);
+        // The dispatch and the reassignment both reached the ledgers, in order: the order counts only where it is now.
+        var audit = await fixture.Grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month("audit-bureau", "2024-04")).Audit();
+        var finance = await fixture.Grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month("finance-bureau", "2024-04")).Audit();
+        Assert.False(audit.Orders.ContainsKey("oc"));
+        Assert.True(finance.Orders.ContainsKey("oc"));
     }
 }
 
@@ -94,8 +118,8 @@ public sealed class LedgerConsistencyTests(ClusterFixture fixture)
     {
         var at = new DateTimeOffset(2024, 5, 6, 9, 0, 0, CityTime.Offset);
         var ticket = fixture.Grains.GetGrain<ITicketGrain>("cv-1");
-        await ticket.Apply(new TicketEvent { Id = "cv-1-r", Type = "received", TicketId = "cv-1", At = at, Channel = "hotline" });
-        await ticket.Apply(new TicketEvent { Id = "cv-1-d", Type = "dispatched", TicketId = "cv-1", At = at.AddMinutes(1), UnitId = "finance-bureau" });
+        await ticket.Apply([new TicketEvent { Id = "cv-1-r", Type = "received", TicketId = "cv-1", At = at, Channel = "hotline" }]);
+        await ticket.Apply([new TicketEvent { Id = "cv-1-d", Type = "dispatched", TicketId = "cv-1", At = at.AddMinutes(1), UnitId = "finance-bureau" }]);
         var deadline = (await ticket.Get())!.Deadline!.Value;
         var ledger = fixture.Grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month("finance-bureau", CityTime.MonthOf(deadline)));
         Assert.Empty(await ledger.Verify());

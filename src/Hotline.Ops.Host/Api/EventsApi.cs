@@ -27,7 +27,7 @@ public static class EventsApi
 }
 
 /// <summary>
-/// Applies a batch: events of one ticket in their order, different tickets concurrently; call and agent events go to
+/// Applies a batch: events of one ticket in their order in one call (one storage write), different tickets concurrently; call and agent events go to
 /// their queue and agent grains, in the batch's order (one agent's events depend on each other across queues).
 /// </summary>
 public sealed class EventIngest(IGrainFactory grains, QueueSettings queues, Grains.IEventTimeSink eventTime)
@@ -55,8 +55,8 @@ public sealed class EventIngest(IGrainFactory grains, QueueSettings queues, Grai
         }
         var tickets = Task.WhenAll(byTicket.Select(async kv =>
         {
-            var grain = grains.GetGrain<ITicketGrain>(kv.Key);
-            foreach (var i in kv.Value) results[i] = await grain.Apply(events[i].Event!);
+            var applied = await grains.GetGrain<ITicketGrain>(kv.Key).Apply(kv.Value.Select(i => events[i].Event!).ToArray());
+            for (var j = 0; j < applied.Length; j++) results[kv.Value[j]] = applied[j];
         }));
         foreach (var i in calls)
         {
