@@ -180,7 +180,8 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         _orders.Where(o => o.Value.Contribution is not null).ToDictionary(o => o.Key, o => o.Value.Contribution!, StringComparer.Ordinal),
         _hotline, _mailbox));
 
-    /// <summary>Reads the member pages; members stored the old way (in the header) move to their pages.</summary>
+    /// <summary>Reads the member pages; members stored the old way (in the header) move to their pages: the pages are
+    /// stored first, then the header without them, so a crash in between loses no member.</summary>
     private async Task ReadPages()
     {
         var grainId = this.GetGrainId();
@@ -190,6 +191,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         var legacy = _ledger.State.Members;
         if (legacy.Count == 0) return;
         foreach (var (id, warned) in legacy) if (!TryGetMember(id, out _)) SetMember(id, warned);
+        await _commit.CommitAsync();
         legacy.Clear();
         _headerDirty = true;
     }
