@@ -325,8 +325,8 @@ public static class BenchRunner
     private static string Git(string args) => Sh("git", args);
 
     /// <summary>Changes to tracked files, except the results file this run is writing.</summary>
-    private static bool Dirty(string? outFile) => Git("status --porcelain --untracked-files=no").Split('\n', StringSplitOptions.RemoveEmptyEntries)
-        .Any(line => outFile is null || Path.GetFullPath(line[3..].Trim()) != Path.GetFullPath(outFile));
+    private static bool Dirty(string? outFile) => Git("diff --name-only HEAD").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        .Any(path => outFile is null || Path.GetFullPath(path.Trim()) != Path.GetFullPath(outFile));
 
     public static string Sh(string cmd, string args)
     {
