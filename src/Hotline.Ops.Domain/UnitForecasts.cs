@@ -26,16 +26,8 @@ public static class UnitForecasts
         return n;
     }
 
-    /// <summary>string.GetHashCode is randomised per process; the forecast's seed must not be (FNV-1a).</summary>
-    public static int Seed(string unitId, string month)
-    {
-        unchecked
-        {
-            var h = (int)2166136261;
-            foreach (var ch in unitId + "/" + month) h = (h ^ ch) * 16777619;
-            return h;
-        }
-    }
+    /// <summary>The forecast's seed: the same for a unit-month in every process.</summary>
+    public static int Seed(string unitId, string month) => unchecked((int)StableHash.Of(unitId + "/" + month));
 }
 
 /// <summary>A unit-month's counts as they stood at the end of a city day (the last change that day).</summary>

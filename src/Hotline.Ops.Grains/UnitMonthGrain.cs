@@ -87,13 +87,8 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
     /// <summary>The state name of a member page (one storage row per page).</summary>
     public static string PageName(int page) => $"unitMonthMembers{page:00}";
 
-    /// <summary>A ticket's page: a stable hash (FNV-1a over the id's UTF-16 units), the same in every process.</summary>
-    public static int PageOf(string ticketId)
-    {
-        var h = 2166136261u;
-        foreach (var ch in ticketId) h = (h ^ ch) * 16777619u;
-        return (int)(h % MemberPages);
-    }
+    /// <summary>A ticket's page, the same in every process.</summary>
+    public static int PageOf(string ticketId) => (int)(Domain.StableHash.Of(ticketId) % MemberPages);
 
     private Dictionary<string, int> Page(int page) => _pages[page].State!.Members;
 
@@ -115,6 +110,9 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
     }
 
     private bool HasUnsavedChanges => _headerDirty || _dirtyPages.Count > 0;
+
+    /// <summary>Completes once every change made so far is stored (at once when nothing is waiting).</summary>
+    private Task Stored() => HasUnsavedChanges ? _commit.CommitAsync() : Task.CompletedTask;
 
     /// <summary>Writes the header if it changed and every changed page, concurrently (one storage transaction when
     /// batched). What failed to write is marked changed again, so the next commit retries it.</summary>
@@ -214,7 +212,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
                 Schedule(chunk[i].Key, entry);
             }
         }
-        if (HasUnsavedChanges) await _commit.CommitAsync();
+        await Stored();
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
@@ -225,7 +223,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         if (_orders.TryGetValue(ticketId, out var old))
         {
             // A redelivery or an overtaken report: answered once what it changed is stored (a failed write is retried).
-            if (old.Version >= version) return HasUnsavedChanges ? _commit.CommitAsync() : Task.CompletedTask;
+            if (old.Version >= version) return Stored();
             Add(old, -1);
             Unschedule(ticketId, old);
             // Warnings stand while the deadline does; a new deadline (extension) starts them afresh.
@@ -249,10 +247,9 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         var isMember = TryGetMember(ticketId, out var storedWarned);
         if (c is null && isMember) RemoveMember(ticketId);
         else if (c is not null && (!isMember || storedWarned != warned)) SetMember(ticketId, warned);
-        else if (!newDay && !returnsChanged) { _dailyUnsaved = true; return HasUnsavedChanges ? _commit.CommitAsync() : Task.CompletedTask; }
         if (newDay || returnsChanged) { _headerDirty = true; _dailyUnsaved = false; }
         else _dailyUnsaved = true;
-        return _commit.CommitAsync();
+        return Stored();
     }
 
     private bool _dailyUnsaved;

@@ -90,7 +90,7 @@ public sealed class EventSender : IDisposable
     {
         var lanes = Math.Max(1, _settings.Lanes);
         var laneOf = new int[events.Count];
-        for (var i = 0; i < events.Count; i++) laneOf[i] = (int)(StableHash(events[i].TicketId) % (uint)lanes);
+        for (var i = 0; i < events.Count; i++) laneOf[i] = (int)(StableHash.Of(events[i].TicketId ?? "") % (uint)lanes);
         var serverOf = Enumerable.Range(0, lanes).Select(l => l % _servers.Count).ToArray();
 
         var clock = Stopwatch.StartNew();
@@ -256,14 +256,6 @@ public sealed class EventSender : IDisposable
         lock (progress)
             progress.WriteLine($"sent {sent:N0} events, {rate:N0}/s, accepted {Interlocked.Read(ref _accepted):N0}, duplicates {Interlocked.Read(ref _duplicates):N0}, rejected {Interlocked.Read(ref _rejected):N0}, event time {at}" +
                 (_retries > 0 ? $", retries {_retries:N0} (last: {_lastRetryReason})" : ""));
-    }
-
-    /// <summary>FNV-1a: stable across processes, unlike string.GetHashCode.</summary>
-    internal static uint StableHash(string? s)
-    {
-        var h = 2166136261u;
-        foreach (var ch in s ?? "") h = (h ^ ch) * 16777619u;
-        return h;
     }
 
     private static string Describe(Exception ex) => ex switch
