@@ -4,7 +4,7 @@ using Hotline.Ops.Bench;
 //   dotnet run -c Release --project bench/Hotline.Ops.Bench -- all --out bench/RESULTS.md [--smoke] [--postgres ADMIN_CONN] [--only ingest,replay,league,memory,wall,surge,forecast-cost,forecast]
 // Single benchmarks against a running server:
 //   ... -- wall --server URL [--clients 500] [--batches 60] [--batch 100] [--token T] [--wall-token T]
-//   ... -- ingest --server URL [--batch 100] [--feeders 4] [--seconds 20] [--warm-up 2] [--received-only]   (the server must take the feeder token ServerProcess.FeederToken)
+//   ... -- ingest --server URL [--batch 100] [--feeders 4] [--seconds 20] [--warm-up 2] [--received-only] [--server-pid PID]   (the server must take the feeder token ServerProcess.FeederToken)
 //   ... -- surge [--smoke]
 //   ... -- forecast-cost [--smoke]
 var command = args.FirstOrDefault() ?? "all";
@@ -35,7 +35,8 @@ switch (command)
         return 0;
     case "ingest" when opts.TryGetValue("--server", out var target):
         var ing = await Ingest.RunAsync(target, int.Parse(opts.GetValueOrDefault("--batch", "100")), int.Parse(opts.GetValueOrDefault("--feeders", "4")),
-            TimeSpan.FromSeconds(int.Parse(opts.GetValueOrDefault("--seconds", "20"))), TimeSpan.FromSeconds(int.Parse(opts.GetValueOrDefault("--warm-up", "2"))), dispatch: !opts.ContainsKey("--received-only"));
+            TimeSpan.FromSeconds(int.Parse(opts.GetValueOrDefault("--seconds", "20"))), TimeSpan.FromSeconds(int.Parse(opts.GetValueOrDefault("--warm-up", "2"))), dispatch: !opts.ContainsKey("--received-only"),
+            serverCpu: opts.TryGetValue("--server-pid", out var pid) ? ProcessCpu(int.Parse(pid)) : null);
         Console.WriteLine(ing);
         return 0;
     case "surge":
@@ -47,4 +48,11 @@ switch (command)
     default:
         Console.Error.WriteLine("usage: Hotline.Ops.Bench all [--out FILE] [--smoke] [--postgres ADMIN_CONN] [--only a,b] | wall --server URL [...] | surge [--smoke] | forecast-cost [--smoke]");
         return 2;
+}
+
+// CPU time of another process so far, for `ingest --server-pid` (a server started by hand).
+static Func<TimeSpan> ProcessCpu(int pid)
+{
+    var process = System.Diagnostics.Process.GetProcessById(pid);
+    return () => { process.Refresh(); return process.TotalProcessorTime; };
 }

@@ -112,8 +112,12 @@ CREATE TABLE IF NOT EXISTS OrleansStorage
     PayloadBinary          bytea       NULL,
     ModifiedOn             timestamptz NOT NULL DEFAULT now(),
     Version                integer     NOT NULL,
-    PRIMARY KEY (GrainIdHash, GrainTypeHash, ServiceId, GrainIdN0, GrainIdN1,
-                 GrainTypeString, GrainIdExtensionString)
+    -- The provider's columns, ordered by grain type and then the grain's own key rather than its hash: tickets are
+    -- numbered as they arrive, so new rows go to the end of the key range (a few pages per commit) instead of one
+    -- random page each (profiled: page writes and splits were most of the writer's time). Lookups give every
+    -- column, so the order changes nothing else. A database created with the old order keeps it and works the same.
+    PRIMARY KEY (GrainTypeHash, GrainIdExtensionString, GrainIdN0, GrainIdN1,
+                 GrainTypeString, ServiceId, GrainIdHash)
 );
 
 -- ---------------------------------------------------------------- reminders

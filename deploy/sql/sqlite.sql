@@ -5,6 +5,7 @@
 -- WAL is a property of the database file (it persists), so setting it here once is enough:
 -- readers no longer block the single writer. SchemaInstaller runs this outside a transaction,
 -- where journal_mode can be changed.
+PRAGMA page_size = 8192;
 PRAGMA journal_mode = WAL;
 
 CREATE TABLE IF NOT EXISTS OrleansQuery
@@ -27,8 +28,12 @@ CREATE TABLE IF NOT EXISTS OrleansStorage
     PayloadBinary          BLOB    NULL,
     ModifiedOn             TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     Version                INTEGER NOT NULL,
-    PRIMARY KEY (GrainIdHash, GrainTypeHash, ServiceId, GrainIdN0, GrainIdN1,
-                 GrainTypeString, GrainIdExtensionString)
+    -- The provider's columns, ordered by grain type and then the grain's own key rather than its hash: tickets are
+    -- numbered as they arrive, so new rows go to the end of the key range (a few pages per commit) instead of one
+    -- random page each (profiled: page writes and splits were most of the writer's time). Lookups give every
+    -- column, so the order changes nothing else. A database created with the old order keeps it and works the same.
+    PRIMARY KEY (GrainTypeHash, GrainIdExtensionString, GrainIdN0, GrainIdN1,
+                 GrainTypeString, ServiceId, GrainIdHash)
 ) WITHOUT ROWID;
 
 -- Queries read by Orleans.Persistence.AdoNet 10.4.2 (parameter names are the ones it binds).
