@@ -27,6 +27,9 @@ public sealed record BenchOptions
     /// <summary>The "before" server (one transaction per write) only gives the ratio: shorter.</summary>
     public TimeSpan IngestBeforeDuration => TimeSpan.FromSeconds(Math.Min(IngestDuration.TotalSeconds, 20));
     public TimeSpan WarmUp => Smoke ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(5);
+    /// <summary>Open-loop ingest: the target's rate per store, on a fresh server warmed at that rate (the JIT's first ~30 s).</summary>
+    public double RateFor(string store) => Smoke ? 1_000 : store == "PostgreSQL" ? 5_000 : 10_000;
+    public TimeSpan RateWarmUp => Smoke ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(30);
     public long[] LeagueSizes => Smoke ? [1_000, 5_000] : [22_249, 1_000_000, 10_000_000];
     public int LeagueRuns => Smoke ? 20 : 2_000;
     public int SqlRuns => Smoke ? 2 : 7;
@@ -82,11 +85,23 @@ public static class BenchRunner
                     Step($"  {ticketsOnly.EventsPerSecond:N0} events/s, p50 {ticketsOnly.P50:F1} ms, p99 {ticketsOnly.P99:F1} ms, server CPU {ticketsOnly.ServerCpuUsPerEvent:F0} µs/event");
                     rows.Add((store, batching, ticketsOnly));
                 }
+            foreach (var store in o.Stores)
+            {
+                await using var db = store == "PostgreSQL" ? await BenchDatabase.CreateAsync(o.PostgresAdmin) : null;
+                await using var server = await ServerProcess.StartAsync(o.WorkDir, db?.ConnectionString, writeBatching: true);
+                Step($"ingest {store}, open loop at {o.RateFor(store):N0} events/s in batches of 100, {o.RateWarmUp.TotalSeconds:F0} s warm-up + {o.IngestDuration.TotalSeconds:F0} s");
+                var r = await Ingest.RunAtRateAsync(server.Url, 100, o.RateFor(store), o.IngestDuration, o.RateWarmUp, server.Cpu);
+                Step($"  {r.EventsPerSecond:N0} events/s, p50 {r.P50:F1} ms, p99 {r.P99:F1} ms, server CPU {r.ServerCpuUsPerEvent:F0} µs/event");
+                rows.Add((store, true, r));
+            }
             sections.AppendLine(IngestSection(rows));
-            if (rows.Where(r => r.Store == "PostgreSQL" && r.Batching && r.R.Dispatch).MaxBy(r => r.R.EventsPerSecond).R is { } pg)
-                targets.Add(("durable ingest, PostgreSQL", "≥ 5,000 events/s, p99 < 100 ms", $"{pg.EventsPerSecond:N0} events/s, p99 {pg.P99:F0} ms (batches of {pg.Batch})", pg.EventsPerSecond >= 5000 && pg.P99 < 100));
-            if (rows.Where(r => r.Store == "SQLite" && r.Batching && r.R.Dispatch).MaxBy(r => r.R.EventsPerSecond).R is { } sq)
-                targets.Add(("durable ingest, SQLite", "≥ 10,000 events/s", $"{sq.EventsPerSecond:N0} events/s (batches of {sq.Batch})", sq.EventsPerSecond >= 10000));
+            // PostgreSQL's target is a rate with a latency bound: the open-loop run at that rate. SQLite's is a rate: the best row.
+            if (rows.FirstOrDefault(r => r.Store == "PostgreSQL" && r.R.Offered > 0).R is { } pg)
+                targets.Add(("durable ingest, PostgreSQL", "≥ 5,000 events/s, p99 < 100 ms",
+                    $"{pg.EventsPerSecond:N0} events/s answered of {pg.Offered:N0} offered, p99 {pg.P99:F0} ms (batches of {pg.Batch}, open loop)",
+                    pg.Offered >= 5000 && pg.EventsPerSecond >= 0.99 * pg.Offered && pg.Other == 0 && pg.P99 < 100));
+            if (rows.Where(r => r.Store == "SQLite" && r.Batching && r.R.Dispatch && r.R.Other == 0).MaxBy(r => r.R.EventsPerSecond).R is { } sq)
+                targets.Add(("durable ingest, SQLite", "≥ 10,000 events/s", $"{sq.EventsPerSecond:N0} events/s (batches of {sq.Batch}{(sq.Offered > 0 ? ", open loop" : "")})", sq.EventsPerSecond >= 10000));
         }
 
         if (o.Runs("replay"))
@@ -228,11 +243,15 @@ public static class BenchRunner
         sb.AppendLine("build with `--Hotline:WriteBatching=false` (Orleans' ADO.NET provider, one write at a time on SQLite): the before of");
         sb.AppendLine("the ratio, measured in this run. Every write is durable before its event is answered. Server CPU per event is the");
         sb.AppendLine("server process's CPU time over the window ÷ events (the database's own CPU not included); it also carries the");
-        sb.AppendLine("server's fixed background work (ledger timers, GC, idle spinning), so it means something only at high rates.").AppendLine();
+        sb.AppendLine("server's fixed background work (ledger timers, GC, idle spinning), so it means something only at high rates.");
+        sb.AppendLine("Open loop: a fresh server is offered batches of 100 (50 whole tickets) at a fixed rate, each due at its time whether or");
+        sb.AppendLine("not the earlier ones were answered (at most 256 in flight), after a warm-up at that rate; latency runs from when the");
+        sb.AppendLine("batch was due, so falling behind shows in the percentiles; events/s is the window's events over the time until the");
+        sb.AppendLine("last was answered. That is the shape of the PostgreSQL target (a rate held with p99 < 100 ms).").AppendLine();
         sb.AppendLine("| storage | writes | events | batch × feeders | seconds | events | events/s | p50 ms | p99 ms | max ms | not accepted | server CPU µs/event |");
         sb.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (store, batching, r) in rows)
-            sb.AppendLine($"| {store} | {(batching ? "group commit" : "one per transaction")} | {(r.Dispatch ? "received + dispatched" : "received only")} | {r.Batch} × {r.Concurrency} | {r.Seconds:F0} | {r.Events:N0} | {r.EventsPerSecond:N0} | {r.P50:F1} | {r.P99:F1} | {r.Max:F0} | {r.Other} | {r.ServerCpuUsPerEvent:F0} |");
+            sb.AppendLine($"| {store} | {(batching ? "group commit" : "one per transaction")} | {(r.Dispatch ? "received + dispatched" : "received only")} | {(r.Offered > 0 ? $"{r.Batch} at {r.Offered:N0}/s (open loop)" : $"{r.Batch} × {r.Concurrency}")} | {r.Seconds:F0} | {r.Events:N0} | {r.EventsPerSecond:N0} | {r.P50:F1} | {r.P99:F1} | {r.Max:F0} | {r.Other} | {r.ServerCpuUsPerEvent:F0} |");
         sb.AppendLine();
         foreach (var store in new[] { "SQLite", "PostgreSQL" })
             foreach (var (batch, _) in IngestShapes)

@@ -15,7 +15,8 @@ namespace Hotline.Ops.Bench;
 /// </summary>
 public static class Ingest
 {
-    public sealed record Result(bool Dispatch, int Batch, int Concurrency, double Seconds, long Events, long Accepted, long Other, double EventsPerSecond, double P50, double P99, double Max, double ServerCpuUsPerEvent);
+    /// <param name="Offered">Events/s offered by an open-loop run (<see cref="RunAtRateAsync"/>); 0 for feeders posting back to back.</param>
+    public sealed record Result(bool Dispatch, int Batch, int Concurrency, double Seconds, long Events, long Accepted, long Other, double EventsPerSecond, double P50, double P99, double Max, double ServerCpuUsPerEvent, double Offered = 0);
 
     public static async Task<Result> RunAsync(string server, int batch, int concurrency, TimeSpan duration, TimeSpan warmUp, bool dispatch = true, Func<TimeSpan>? serverCpu = null)
     {
@@ -45,18 +46,7 @@ public static class Ingest
             var body = new StringBuilder();
             while (clock.Elapsed < until)
             {
-                body.Clear().Append('[');
-                for (var i = 0; i < batch; i++, next += step)
-                {
-                    if (i > 0) body.Append(',');
-                    var ticket = $"I{run}-{w}-{next / 2}";
-                    var at = DateTimeOffset.UtcNow.ToOffset(CityTime.Offset).ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz");
-                    if (next % 2 == 0)
-                        body.Append($$"""{"id":"{{ticket}}-r","type":"received","ticketId":"{{ticket}}","at":"{{at}}","channel":"hotline","category":"transport","text":"公交站台积水","requestType":"help"}""");
-                    else
-                        body.Append($$"""{"id":"{{ticket}}-d","type":"dispatched","ticketId":"{{ticket}}","at":"{{at}}","unitId":"{{units[(next / 2 + w) % units.Length]}}"}""");
-                }
-                body.Append(']');
+                next = AppendBatch(body.Clear(), run, w, next, batch, step, units);
                 var started = clock.Elapsed;
                 using var content = new StringContent(body.ToString(), Encoding.UTF8, "application/json");
                 using var response = await http.PostAsync("/api/events", content);
@@ -76,5 +66,92 @@ public static class Ingest
         return new Result(dispatch, batch, concurrency, seconds, events, accepted, events - accepted, events / seconds,
             Stats.Percentile(all, 0.5), Stats.Percentile(all, 0.99), all.LastOrDefault(),
             cpuFrom is { } a && cpuTo is { } b && events > 0 ? (b - a).TotalMicroseconds / events : double.NaN);
+    }
+
+    /// <summary>
+    /// Open loop: a batch of <paramref name="batch"/> events (<paramref name="batch"/>/2 whole tickets, received and
+    /// dispatched) is due every batch/rate seconds whether or not the earlier ones were answered, as callers arrive at
+    /// a hotline. Latency runs from when a batch was due, not when it could be sent, so a server that falls behind
+    /// shows it in the percentiles instead of slowing the load down. Events/s is the measured window's events over the
+    /// time until the last of them was answered.
+    /// </summary>
+    public static async Task<Result> RunAtRateAsync(string server, int batch, double eventsPerSecond, TimeSpan duration, TimeSpan warmUp, Func<TimeSpan>? serverCpu = null)
+    {
+        if (batch % 2 != 0) throw new ArgumentException("an open-loop batch carries whole tickets: an even number of events", nameof(batch));
+        const int MaxInFlight = 256;
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = MaxInFlight }) { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(120) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", ServerProcess.FeederToken);
+        var units = SeedUnits.All.Select(u => u.Id).ToArray();
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var every = TimeSpan.FromSeconds(batch / eventsPerSecond);
+        var until = warmUp + duration;
+        var slots = new SemaphoreSlim(MaxInFlight);
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        long events = 0, accepted = 0, lastAnswer = 0;
+        TimeSpan? cpuFrom = null;
+        var sending = new List<Task>();
+        var clock = Stopwatch.StartNew();
+        long next = 0;
+        for (var k = 0; ; k++)
+        {
+            var due = every * k;
+            if (due >= until) break;
+            if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed);
+            var measured = due >= warmUp;
+            if (measured && cpuFrom is null) cpuFrom = serverCpu?.Invoke();
+            var body = new StringBuilder();
+            next = AppendBatch(body, run, 0, next, batch, 1, units);
+            await slots.WaitAsync();
+            sending.Add(Send(body.ToString(), due, measured));
+        }
+        await Task.WhenAll(sending);
+        var cpuTo = serverCpu?.Invoke();
+        var all = latencies.Order().ToList();
+        var seconds = Math.Max(duration.TotalSeconds, TimeSpan.FromTicks(Interlocked.Read(ref lastAnswer)).TotalSeconds - warmUp.TotalSeconds);
+        return new Result(true, batch, MaxInFlight, duration.TotalSeconds, events, accepted, events - accepted, events / seconds,
+            Stats.Percentile(all, 0.5), Stats.Percentile(all, 0.99), all.LastOrDefault(),
+            cpuFrom is { } a && cpuTo is { } b && events > 0 ? (b - a).TotalMicroseconds / events : double.NaN, eventsPerSecond);
+
+        async Task Send(string body, TimeSpan due, bool measured)
+        {
+            try
+            {
+                using var content = new StringContent(body, Encoding.UTF8, "application/json");
+                using var response = await http.PostAsync("/api/events", content);
+                var text = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"POST /api/events: {(int)response.StatusCode} {text}");
+                var answered = clock.Elapsed;
+                if (!measured) return;
+                using var doc = JsonDocument.Parse(text);
+                latencies.Add((answered - due).TotalMilliseconds);
+                Interlocked.Add(ref events, batch);
+                Interlocked.Add(ref accepted, doc.RootElement.GetProperty("accepted").GetInt32());
+                long seen;
+                while ((seen = Interlocked.Read(ref lastAnswer)) < answered.Ticks && Interlocked.CompareExchange(ref lastAnswer, answered.Ticks, seen) != seen) { }
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+    }
+
+    /// <summary>Appends a JSON array of <paramref name="batch"/> events from the feeder's event number <paramref name="next"/>; returns the next number.
+    /// Event n is ticket n/2: received when even, dispatched when odd (step 2: received only, every event a new ticket).</summary>
+    private static long AppendBatch(StringBuilder body, string run, int feeder, long next, int batch, int step, string[] units)
+    {
+        body.Append('[');
+        for (var i = 0; i < batch; i++, next += step)
+        {
+            if (i > 0) body.Append(',');
+            var ticket = $"I{run}-{feeder}-{next / 2}";
+            var at = DateTimeOffset.UtcNow.ToOffset(CityTime.Offset).ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz");
+            if (next % 2 == 0)
+                body.Append($$"""{"id":"{{ticket}}-r","type":"received","ticketId":"{{ticket}}","at":"{{at}}","channel":"hotline","category":"transport","text":"公交站台积水","requestType":"help"}""");
+            else
+                body.Append($$"""{"id":"{{ticket}}-d","type":"dispatched","ticketId":"{{ticket}}","at":"{{at}}","unitId":"{{units[(next / 2 + feeder) % units.Length]}}"}""");
+        }
+        body.Append(']');
+        return next;
     }
 }

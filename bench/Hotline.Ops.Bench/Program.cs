@@ -4,7 +4,7 @@ using Hotline.Ops.Bench;
 //   dotnet run -c Release --project bench/Hotline.Ops.Bench -- all --out bench/RESULTS.md [--smoke] [--postgres ADMIN_CONN] [--only ingest,replay,league,memory,wall,surge,forecast-cost,forecast]
 // Single benchmarks against a running server:
 //   ... -- wall --server URL [--clients 500] [--batches 60] [--batch 100] [--token T] [--wall-token T]
-//   ... -- ingest --server URL [--batch 100] [--feeders 4] [--seconds 20] [--warm-up 2] [--received-only] [--server-pid PID]   (the server must take the feeder token ServerProcess.FeederToken)
+//   ... -- ingest --server URL [--batch 100] [--feeders 4] [--seconds 20] [--warm-up 2] [--received-only | --rate EVENTS_PER_S] [--server-pid PID]   (the server must take the feeder token ServerProcess.FeederToken)
 //   ... -- surge [--smoke]
 //   ... -- forecast-cost [--smoke]
 var command = args.FirstOrDefault() ?? "all";
@@ -32,6 +32,11 @@ switch (command)
         var r = await WallLatency.RunAsync(server, token, opts.GetValueOrDefault("--wall-token") ?? token,
             int.Parse(opts.GetValueOrDefault("--clients", "500")), int.Parse(opts.GetValueOrDefault("--batches", "60")), int.Parse(opts.GetValueOrDefault("--batch", "100")), Console.Error);
         Console.WriteLine($"wall latency: {r.Clients} clients, {r.Batches} batches of {r.Batch} requests: p50 {r.P50:F0} ms, p99 {r.P99:F0} ms, max {r.Max:F0} ms; {r.Messages / (double)r.Clients:F1} messages per client; never seen: {r.Missed}");
+        return 0;
+    case "ingest" when opts.TryGetValue("--server", out var target) && opts.TryGetValue("--rate", out var rate):
+        Console.WriteLine(await Ingest.RunAtRateAsync(target, int.Parse(opts.GetValueOrDefault("--batch", "100")), double.Parse(rate),
+            TimeSpan.FromSeconds(int.Parse(opts.GetValueOrDefault("--seconds", "20"))), TimeSpan.FromSeconds(int.Parse(opts.GetValueOrDefault("--warm-up", "2"))),
+            opts.TryGetValue("--server-pid", out var ratePid) ? ProcessCpu(int.Parse(ratePid)) : null));
         return 0;
     case "ingest" when opts.TryGetValue("--server", out var target):
         var ing = await Ingest.RunAsync(target, int.Parse(opts.GetValueOrDefault("--batch", "100")), int.Parse(opts.GetValueOrDefault("--feeders", "4")),

@@ -24,7 +24,14 @@ public sealed class BenchSmokeTests
         var report = await BenchRunner.RunAsync(Smoke("ingest"), TextWriter.Null);
         Assert.Contains("## Ingest", report);
         foreach (var store in new[] { "SQLite", "PostgreSQL" })
+        {
             Assert.Contains($"| {store} | group commit | received + dispatched | 100 × 4 |", report);
+            // The open-loop row: every event offered was answered and accepted.
+            var open = report.Split('\n').Single(l => l.StartsWith($"| {store} | group commit | received + dispatched | 100 at 1,000/s (open loop) |"));
+            var cells = open.Split('|', StringSplitOptions.TrimEntries);
+            Assert.NotEqual("0", cells[6]);
+            Assert.Equal("0", cells[11]);
+        }
         Assert.Contains("| durable ingest, PostgreSQL |", report);
     }
 
