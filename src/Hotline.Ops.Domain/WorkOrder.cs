@@ -250,5 +250,5 @@ public static class WorkOrderMachine
         _ => null,
     };
 
-    public static string Wire(TicketStatus s) => char.ToLowerInvariant(s.ToString()[0]) + s.ToString()[1..];
+    public static string Wire(TicketStatus s) => WireNames<TicketStatus>.Of(s);
 }

@@ -640,7 +640,7 @@ public static class MonthGenerator
         private static DateTimeOffset Trunc(DateTimeOffset t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, t.Offset);
         private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
         private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-        private static string Wire(RequestType t) => char.ToLowerInvariant(t.ToString()[0]) + t.ToString()[1..];
+        private static string Wire(RequestType t) => WireNames<RequestType>.Of(t);
         private static void Bump(Dictionary<AssessmentChannel, int> d, AssessmentChannel c) => d[c] = d.GetValueOrDefault(c) + 1;
 
         private T PickWeighted<T>((T Item, double Weight)[] items)
