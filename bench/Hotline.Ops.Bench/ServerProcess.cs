@@ -34,7 +34,28 @@ public sealed class ServerProcess : IAsyncDisposable
         LogFile = logFile;
     }
 
+    /// <summary>
+    /// Starts a server on free ports. A port found free can be taken by another process before the server binds it
+    /// (tests start servers in parallel, and the open-loop client holds hundreds of connections): a start that fails
+    /// with "address already in use" is tried again on other ports.
+    /// </summary>
     public static async Task<ServerProcess> StartAsync(string workDir, string? postgres, bool writeBatching, params string[] extra)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(workDir, postgres, writeBatching, extra);
+            }
+            catch (PortTakenException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private sealed class PortTakenException(string message) : InvalidOperationException(message);
+
+    private static async Task<ServerProcess> StartOnceAsync(string workDir, string? postgres, bool writeBatching, string[] extra)
     {
         var dataDir = Path.Combine(workDir, "data-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dataDir);
@@ -60,7 +81,19 @@ public sealed class ServerProcess : IAsyncDisposable
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(120))
         {
-            if (process.HasExited) throw new InvalidOperationException($"the server exited with {process.ExitCode}; see {logFile}");
+            if (process.HasExited)
+            {
+                process.WaitForExit(); // the log's last lines
+                var message = $"the server exited with {process.ExitCode}; see {logFile}";
+                string text;
+                lock (log)
+                {
+                    using var reader = new StreamReader(new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+                    text = reader.ReadToEnd();
+                }
+                if (text.Contains("address already in use", StringComparison.OrdinalIgnoreCase)) throw new PortTakenException(message);
+                throw new InvalidOperationException(message);
+            }
             try
             {
                 using var r = await http.GetAsync(url + "/health/ready");
