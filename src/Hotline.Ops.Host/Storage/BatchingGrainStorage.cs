@@ -16,10 +16,10 @@ namespace Hotline.Ops.Host.Storage;
 /// transaction committed. Measured: one ticket write per event through the ADO.NET provider cost ~1.1 ms on SQLite,
 /// which capped ingest at ~1,000 events/s (bench/RESULTS.md).
 /// Rows, keys and versions are exactly those of Orleans' ADO.NET provider on our schema (deploy/sql): the key columns
-/// and hashes are computed as it computes them (its own hash picker), reads still go through it, and a write still
+/// and hashes are computed as it computes them (its own hash picker), and a write still
 /// carries the version it read, so a stale or blind write is an <see cref="InconsistentStateException"/> as before.
 /// Serialization happens on the grain's turn, before the write is queued. Reads go through the same store's own
-/// connections and prepared statement (profiled: a new ticket's read of its absent row through the provider's
+/// connections and prepared statements (PostgreSQL: the reads waiting together in one statement; profiled: a new ticket's read of its absent row through the provider's
 /// generic path, a pooled connection and a statement parsed per call, was ~17 % of the server's time under ingest).
 /// </summary>
 public sealed class BatchingGrainStorage : IGrainStorage, IAsyncDisposable
