@@ -20,8 +20,7 @@ public static class Ingest
 
     public static async Task<Result> RunAsync(string server, int batch, int concurrency, TimeSpan duration, TimeSpan warmUp, bool dispatch = true, Func<TimeSpan>? serverCpu = null)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency + 4 }) { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(120) };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", ServerProcess.FeederToken);
+        using var http = Feeder(server, concurrency + 4);
         var units = SeedUnits.All.Select(u => u.Id).ToArray();
         var run = Guid.NewGuid().ToString("N")[..6];
         var clock = Stopwatch.StartNew();
@@ -48,24 +47,16 @@ public static class Ingest
             {
                 next = AppendBatch(body.Clear(), run, w, next, batch, step, units);
                 var started = clock.Elapsed;
-                using var content = new StringContent(body.ToString(), Encoding.UTF8, "application/json");
-                using var response = await http.PostAsync("/api/events", content);
-                var text = await response.Content.ReadAsStringAsync();
-                if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"POST /api/events: {(int)response.StatusCode} {text}");
+                var answeredAccepted = await PostAsync(http, body.ToString());
                 var ended = clock.Elapsed;
                 if (started < measureFrom || ended > until) continue;
-                using var doc = JsonDocument.Parse(text);
                 mine.Add((ended - started).TotalMilliseconds);
                 Interlocked.Add(ref events, batch);
-                Interlocked.Add(ref accepted, doc.RootElement.GetProperty("accepted").GetInt32());
+                Interlocked.Add(ref accepted, answeredAccepted);
             }
         }));
         await sampler;
-        var all = latencies.SelectMany(l => l).Order().ToList();
-        var seconds = duration.TotalSeconds;
-        return new Result(dispatch, batch, concurrency, seconds, events, accepted, events - accepted, events / seconds,
-            Stats.Percentile(all, 0.5), Stats.Percentile(all, 0.99), all.LastOrDefault(),
-            cpuFrom is { } a && cpuTo is { } b && events > 0 ? (b - a).TotalMicroseconds / events : double.NaN);
+        return Summarise(dispatch, batch, concurrency, duration, duration.TotalSeconds, events, accepted, latencies.SelectMany(l => l), cpuFrom, cpuTo, offered: 0);
     }
 
     /// <summary>
@@ -79,8 +70,7 @@ public static class Ingest
     {
         if (batch % 2 != 0) throw new ArgumentException("an open-loop batch carries whole tickets: an even number of events", nameof(batch));
         const int MaxInFlight = 256;
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = MaxInFlight }) { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(120) };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", ServerProcess.FeederToken);
+        using var http = Feeder(server, MaxInFlight);
         var units = SeedUnits.All.Select(u => u.Id).ToArray();
         var run = Guid.NewGuid().ToString("N")[..6];
         var every = TimeSpan.FromSeconds(batch / eventsPerSecond);
@@ -106,26 +96,19 @@ public static class Ingest
         }
         await Task.WhenAll(sending);
         var cpuTo = serverCpu?.Invoke();
-        var all = latencies.Order().ToList();
         var seconds = Math.Max(duration.TotalSeconds, TimeSpan.FromTicks(Interlocked.Read(ref lastAnswer)).TotalSeconds - warmUp.TotalSeconds);
-        return new Result(true, batch, MaxInFlight, duration.TotalSeconds, events, accepted, events - accepted, events / seconds,
-            Stats.Percentile(all, 0.5), Stats.Percentile(all, 0.99), all.LastOrDefault(),
-            cpuFrom is { } a && cpuTo is { } b && events > 0 ? (b - a).TotalMicroseconds / events : double.NaN, eventsPerSecond);
+        return Summarise(true, batch, MaxInFlight, duration, seconds, events, accepted, latencies, cpuFrom, cpuTo, offered: eventsPerSecond);
 
         async Task Send(string body, TimeSpan due, bool measured)
         {
             try
             {
-                using var content = new StringContent(body, Encoding.UTF8, "application/json");
-                using var response = await http.PostAsync("/api/events", content);
-                var text = await response.Content.ReadAsStringAsync();
-                if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"POST /api/events: {(int)response.StatusCode} {text}");
+                var answeredAccepted = await PostAsync(http, body);
                 var answered = clock.Elapsed;
                 if (!measured) return;
-                using var doc = JsonDocument.Parse(text);
                 latencies.Add((answered - due).TotalMilliseconds);
                 Interlocked.Add(ref events, batch);
-                Interlocked.Add(ref accepted, doc.RootElement.GetProperty("accepted").GetInt32());
+                Interlocked.Add(ref accepted, answeredAccepted);
                 long seen;
                 while ((seen = Interlocked.Read(ref lastAnswer)) < answered.Ticks && Interlocked.CompareExchange(ref lastAnswer, answered.Ticks, seen) != seen) { }
             }
@@ -134,6 +117,34 @@ public static class Ingest
                 slots.Release();
             }
         }
+    }
+
+    private static HttpClient Feeder(string server, int connections)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections }) { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(120) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", ServerProcess.FeederToken);
+        return http;
+    }
+
+    /// <summary>Posts one batch; returns how many of its events were accepted (anything but 200 ends the run).</summary>
+    private static async Task<int> PostAsync(HttpClient http, string body)
+    {
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync("/api/events", content);
+        var text = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"POST /api/events: {(int)response.StatusCode} {text}");
+        using var doc = JsonDocument.Parse(text);
+        return doc.RootElement.GetProperty("accepted").GetInt32();
+    }
+
+    /// <summary>The result of a run: latency percentiles and the server's CPU per event over the measured window.</summary>
+    private static Result Summarise(bool dispatch, int batch, int concurrency, TimeSpan duration, double seconds, long events, long accepted,
+        IEnumerable<double> latencies, TimeSpan? cpuFrom, TimeSpan? cpuTo, double offered)
+    {
+        var all = latencies.Order().ToList();
+        return new Result(dispatch, batch, concurrency, duration.TotalSeconds, events, accepted, events - accepted, events / seconds,
+            Stats.Percentile(all, 0.5), Stats.Percentile(all, 0.99), all.LastOrDefault(),
+            cpuFrom is { } a && cpuTo is { } b && events > 0 ? (b - a).TotalMicroseconds / events : double.NaN, offered);
     }
 
     /// <summary>Appends a JSON array of <paramref name="batch"/> events from the feeder's event number <paramref name="next"/>; returns the next number.

@@ -456,7 +456,7 @@ public static class MonthGenerator
                     Id = $"{p.TicketId}-{_seq:D2}", Type = WireTypes[(int)TicketEventType.Received], TicketId = p.TicketId, At = p.ReceivedAt,
                     Channel = Channels.Wire(p.Channel), Category = p.Category, District = p.District, Text = p.Text,
                     Tags = p.Storm != StormKind.None ? ["ice-storm"] : null,
-                    RequestType = p.IsOrder ? Wire(p.Type) : null,
+                    RequestType = p.IsOrder ? WireNames<RequestType>.Of(p.Type) : null,
                 }));
             }
         }
@@ -640,7 +640,6 @@ public static class MonthGenerator
         private static DateTimeOffset Trunc(DateTimeOffset t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, t.Offset);
         private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
         private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-        private static string Wire(RequestType t) => WireNames<RequestType>.Of(t);
         private static void Bump(Dictionary<AssessmentChannel, int> d, AssessmentChannel c) => d[c] = d.GetValueOrDefault(c) + 1;
 
         private T PickWeighted<T>((T Item, double Weight)[] items)

@@ -140,56 +140,82 @@ public abstract class GrainRowStore : IAsyncDisposable
 
     public const int MaxBatch = 512;
 
-    private readonly Channel<GrainRowWrite> _queue = Channel.CreateUnbounded<GrainRowWrite>(new UnboundedChannelOptions { SingleWriter = false });
-    private readonly Task[] _loops;
-    private readonly ILogger _logger;
+    private readonly BatchQueue<GrainRowWrite> _writes;
     private long _batches, _rows;
 
     protected GrainRowStore(int writers, ILogger logger)
     {
-        _logger = logger;
-        _loops = Enumerable.Range(0, writers).Select(_ => Task.Run(Loop)).ToArray();
+        Logger = logger;
+        _writes = new BatchQueue<GrainRowWrite>(writers, MaxBatch, CommitBatchAsync);
     }
+
+    protected ILogger Logger { get; }
 
     /// <summary>Batches committed and rows written so far (for the benchmark's report).</summary>
     public (long Batches, long Rows) Totals => (Interlocked.Read(ref _batches), Interlocked.Read(ref _rows));
 
     public Task<int?> Enqueue(GrainRowWrite row)
     {
-        if (!_queue.Writer.TryWrite(row)) throw new ObjectDisposedException(nameof(GrainRowStore), "grain storage is shut down");
+        _writes.Add(row);
         return row.Done.Task;
     }
 
     /// <summary>Writes every row in one transaction and returns each row's new version (null: conflict).</summary>
     protected abstract Task<int?[]> CommitAsync(IReadOnlyList<GrainRowWrite> batch);
 
-    private async Task Loop()
+    private async Task CommitBatchAsync(List<GrainRowWrite> batch)
     {
-        var batch = new List<GrainRowWrite>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        try
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var row)) batch.Add(row);
-            if (batch.Count == 0) continue;
-            try
-            {
-                var versions = await CommitAsync(batch);
-                Interlocked.Increment(ref _batches);
-                Interlocked.Add(ref _rows, batch.Count);
-                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(versions[i]);
-            }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "Grain storage: a transaction of {Count} writes failed; none was applied", batch.Count);
-                foreach (var row in batch) row.Done.TrySetException(e);
-            }
-            batch.Clear();
+            var versions = await CommitAsync(batch);
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _rows, batch.Count);
+            for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(versions[i]);
+        }
+        catch (Exception e)
+        {
+            Logger.LogError(e, "Grain storage: a transaction of {Count} writes failed; none was applied", batch.Count);
+            foreach (var row in batch) row.Done.TrySetException(e);
         }
     }
 
-    public virtual async ValueTask DisposeAsync()
+    public virtual ValueTask DisposeAsync() => new(_writes.CompleteAsync());
+}
+
+/// <summary>
+/// Items queued by many callers and taken by a few loops, each loop taking whatever is waiting (up to a batch) when it
+/// comes round: the group commit of writes, and PostgreSQL's reads. The handler completes its items, failures too.
+/// </summary>
+internal sealed class BatchQueue<T>
+{
+    private readonly Channel<T> _queue = Channel.CreateUnbounded<T>();
+    private readonly Task[] _loops;
+
+    public BatchQueue(int loops, int maxBatch, Func<List<T>, Task> handle)
+    {
+        _loops = Enumerable.Range(0, loops).Select(_ => Task.Run(async () =>
+        {
+            var batch = new List<T>(maxBatch);
+            while (await _queue.Reader.WaitToReadAsync())
+            {
+                while (batch.Count < maxBatch && _queue.Reader.TryRead(out var item)) batch.Add(item);
+                if (batch.Count == 0) continue;
+                await handle(batch);
+                batch.Clear();
+            }
+        })).ToArray();
+    }
+
+    public void Add(T item)
+    {
+        if (!_queue.Writer.TryWrite(item)) throw new ObjectDisposedException(nameof(GrainRowStore), "grain storage is shut down");
+    }
+
+    /// <summary>Takes no more items; completes once the loops have handled every one queued.</summary>
+    public Task CompleteAsync()
     {
         _queue.Writer.TryComplete();
-        await Task.WhenAll(_loops);
+        return Task.WhenAll(_loops);
     }
 }
 
@@ -348,7 +374,7 @@ public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteG
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "SQLite checkpoint failed; retrying");
+                Logger.LogWarning(e, "SQLite checkpoint failed; retrying");
                 connection?.Dispose();
                 connection = null;
             }
@@ -447,16 +473,13 @@ public sealed class PostgresGrainRowStore : GrainRowStore
         """;
 
     private readonly NpgsqlDataSource _source;
-    private readonly Channel<PendingRead> _reads = Channel.CreateUnbounded<PendingRead>();
-    private readonly Task[] _readLoops;
-    private readonly ILogger _log;
+    private readonly BatchQueue<PendingRead> _reads;
 
     public PostgresGrainRowStore(string connectionString, ILogger<PostgresGrainRowStore> logger) : base(writers: 2, logger)
     {
-        _log = logger;
         // The same statements run thousands of times a second: prepared once per connection.
         _source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 8, AutoPrepareMinUsages = 2 });
-        _readLoops = Enumerable.Range(0, 2).Select(_ => Task.Run(ReadLoop)).ToArray();
+        _reads = new BatchQueue<PendingRead>(loops: 2, MaxBatch, ReadBatchAsync);
     }
 
     private sealed record PendingRead(GrainRowWrite Key)
@@ -467,36 +490,29 @@ public sealed class PostgresGrainRowStore : GrainRowStore
     public override Task<(bool Found, byte[]? Payload, int Version)> ReadAsync(GrainRowWrite key)
     {
         var read = new PendingRead(key);
-        if (!_reads.Writer.TryWrite(read)) throw new ObjectDisposedException(nameof(PostgresGrainRowStore), "grain storage is shut down");
+        _reads.Add(read);
         return read.Done.Task;
     }
 
-    private async Task ReadLoop()
+    private async Task ReadBatchAsync(List<PendingRead> batch)
     {
-        var batch = new List<PendingRead>(MaxBatch);
-        while (await _reads.Reader.WaitToReadAsync())
+        try
         {
-            while (batch.Count < MaxBatch && _reads.Reader.TryRead(out var read)) batch.Add(read);
-            if (batch.Count == 0) continue;
-            try
+            var rows = new (bool, byte[]?, int)[batch.Count];
+            await using (var cmd = _source.CreateCommand(ReadSql))
             {
-                var rows = new (bool, byte[]?, int)[batch.Count];
-                await using (var cmd = _source.CreateCommand(ReadSql))
-                {
-                    AddKeys(cmd.Parameters, batch.Select(r => r.Key).ToList());
-                    cmd.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = Enumerable.Range(0, batch.Count).ToArray() });
-                    await using var r = await cmd.ExecuteReaderAsync();
-                    while (await r.ReadAsync())
-                        rows[r.GetInt32(0)] = (true, r.IsDBNull(1) ? null : (byte[])r[1], r.GetInt32(2));
-                }
-                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(rows[i]);
+                AddKeys(cmd.Parameters, batch.Select(r => r.Key).ToList());
+                cmd.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = Enumerable.Range(0, batch.Count).ToArray() });
+                await using var r = await cmd.ExecuteReaderAsync();
+                while (await r.ReadAsync())
+                    rows[r.GetInt32(0)] = (true, r.IsDBNull(1) ? null : (byte[])r[1], r.GetInt32(2));
             }
-            catch (Exception e)
-            {
-                _log.LogWarning(e, "Grain storage: a read of {Count} rows failed", batch.Count);
-                foreach (var read in batch) read.Done.TrySetException(e);
-            }
-            batch.Clear();
+            for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(rows[i]);
+        }
+        catch (Exception e)
+        {
+            Logger.LogWarning(e, "Grain storage: a read of {Count} rows failed", batch.Count);
+            foreach (var read in batch) read.Done.TrySetException(e);
         }
     }
 
@@ -578,8 +594,7 @@ public sealed class PostgresGrainRowStore : GrainRowStore
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        _reads.Writer.TryComplete();
-        await Task.WhenAll(_readLoops);
+        await _reads.CompleteAsync();
         await _source.DisposeAsync();
     }
 }
