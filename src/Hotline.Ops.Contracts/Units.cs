@@ -112,12 +112,11 @@ public sealed record Scorecard(
         IReadOnlyList<(string TicketId, OrderContribution Order)>? returnedAway = null,
         (GradeForecast? Hotline, GradeForecast? Mailbox)? reuse = null)
     {
-        var contributions = members.Select(m => m.Order).ToList();
         ChannelScore Channel(AssessmentChannel c, AssessmentCounts n)
         {
             var a = Scoring.Assess(c, n, bounds);
             var forecast = reuse is { } r ? (c == AssessmentChannel.Hotline ? r.Hotline : r.Mailbox)
-                : UnitForecasts.For(unit.Id, s.Month, c, n, contributions, now, bounds);
+                : UnitForecasts.For(unit.Id, s.Month, c, n, members.Select(m => m.Order), now, bounds);
             return new ChannelScore(c, n, a.Components, a.Score, a.Grade, a.RatePct, forecast, WhatIf.For(c, n, bounds));
         }
         IReadOnlyList<OrderImpact> Rank(AssessmentChannel c, AssessmentCounts n) => WhatIf.RankOpen(n,

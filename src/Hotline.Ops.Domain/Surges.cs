@@ -182,8 +182,12 @@ public sealed class SurgeDetector
     {
         if (key == TotalKey) return 1;
         var s = Shares.GetValueOrDefault(key);
-        return s is null ? PriorShare(key) : (s[0] + PriorShare(key) * PriorWeight) / (s[1] + PriorWeight);
+        var prior = PriorShares.GetOrAdd(key, PriorShare);
+        return s is null ? prior : (s[0] + prior * PriorWeight) / (s[1] + PriorWeight);
     }
+
+    /// <summary><see cref="PriorShare"/> by key: it depends on the key only, and it parses the key.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> PriorShares = new(StringComparer.Ordinal);
 
     private double SlotValue(string key, int slot, out double weight)
     {
@@ -207,19 +211,74 @@ public sealed class SurgeDetector
         return w * own + (1 - w) * fromShare;
     }
 
+    /// <summary>A key's count in the <paramref name="minutes"/> minutes ending with minute <paramref name="end"/>, and the
+    /// count expected there.</summary>
     public int Window(string key, long end, int minutes, out double expected)
     {
         var c = 0;
-        expected = 0;
-        var m = end - minutes + 1;
-        while (m <= end)
-        {
-            var hourEnd = Math.Min(end, m - Mod(m, 60) + 59);
-            expected += ExpectedPerHour(key, CityStart(m)) * (hourEnd - m + 1) / 60.0;
-            for (; m <= hourEnd; m++)
-                if (Counts.Minutes.TryGetValue(m, out var keys)) c += keys.GetValueOrDefault(key);
-        }
+        expected = Expected(key, end, minutes);
+        for (var m = end - minutes + 1; m <= end; m++)
+            if (Counts.Minutes.TryGetValue(m, out var keys)) c += keys.GetValueOrDefault(key);
         return c;
+    }
+
+    /// <summary>The count expected of a key in a window: each hour's expectation for the minutes of the window in it.</summary>
+    private double Expected(string key, long end, int minutes)
+    {
+        var expected = 0.0;
+        for (var m = end - minutes + 1; m <= end;)
+        {
+            var hour = m - Mod(m, 60);
+            var hourEnd = Math.Min(end, hour + 59);
+            expected += HourExpectation(key, hour) * (hourEnd - m + 1) / 60.0;
+            m = hourEnd + 1;
+        }
+        return expected;
+    }
+
+    /// <summary><see cref="ExpectedPerHour"/> for the hour starting at minute <paramref name="hour"/>, kept until the
+    /// detector next learns (only learning changes it): a key's windows ask for the same hour for 60 minutes.</summary>
+    private double HourExpectation(string key, long hour)
+    {
+        if (!ReferenceEquals(_expectedFor, P)) { _expected.Clear(); _expectedFor = P; }
+        ref var value = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_expected, (key, hour), out var known);
+        if (!known) value = ExpectedPerHour(key, CityStart(hour));
+        return value;
+    }
+
+    private readonly Dictionary<(string Key, long Hour), double> _expected = [];
+    private SurgeParameters? _expectedFor;
+
+    // Every key's count in the 15 and 60 minutes ending with the minute being evaluated, summed in one pass over those
+    // minutes (profiled: a lookup per key and minute of each window was most of the detector's cost in a replay).
+    private readonly Dictionary<string, int> _count15 = new(StringComparer.Ordinal), _count60 = new(StringComparer.Ordinal);
+    private HashSet<string>? _orderedOf;
+    private string[] _ordered = [];
+
+    private void SumWindows(long end)
+    {
+        _count15.Clear();
+        _count60.Clear();
+        for (var m = end - 59; m <= end; m++)
+        {
+            if (!Counts.Minutes.TryGetValue(m, out var keys)) continue;
+            foreach (var (k, n) in keys)
+            {
+                System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_count60, k, out _) += n;
+                if (m > end - 15) System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_count15, k, out _) += n;
+            }
+        }
+    }
+
+    /// <summary>The known keys in ordinal order, sorted again only when a key was added (keys are never removed).</summary>
+    private string[] OrderedKeys()
+    {
+        if (_orderedOf != KnownKeys || _ordered.Length != KnownKeys.Count)
+        {
+            _ordered = [.. KnownKeys.Order(StringComparer.Ordinal)];
+            _orderedOf = KnownKeys;
+        }
+        return _ordered;
     }
 
     private static long Mod(long a, long b) => ((a % b) + b) % b;
@@ -230,13 +289,31 @@ public sealed class SurgeDetector
         return Math.Max(0, count - e - 0.5) / Math.Sqrt(e);
     }
 
+    /// <summary>ln c!, from a table for the counts a window has (profiled: summing c logarithms for every key every
+    /// minute was most of the detector's cost).</summary>
+    private static double LogFactorial(int c)
+    {
+        if (c < LogFactorials.Length) return LogFactorials[c];
+        var sum = LogFactorials[^1];
+        for (var i = LogFactorials.Length; i <= c; i++) sum += Math.Log(i);
+        return sum;
+    }
+
+    private static readonly double[] LogFactorials = MakeLogFactorials(4096);
+
+    private static double[] MakeLogFactorials(int n)
+    {
+        var t = new double[n];
+        for (var i = 2; i < n; i++) t[i] = t[i - 1] + Math.Log(i);
+        return t;
+    }
+
     /// <summary>P(X ≥ c) for X ~ Poisson(λ), summed directly from c upwards (exact enough for the counts of a window).</summary>
     public static double PoissonTail(int c, double lambda)
     {
         if (c <= 0) return 1;
         if (c <= lambda) return 1; // not above the mean: never a surge
-        var logTerm = -lambda + c * Math.Log(lambda);
-        for (var i = 2; i <= c; i++) logTerm -= Math.Log(i);
+        var logTerm = -lambda + c * Math.Log(lambda) - LogFactorial(c);
         var term = Math.Exp(logTerm);
         var sum = 0.0;
         for (var k = c; term > 1e-300 && (sum == 0 || term > sum * 1e-12); k++)
@@ -273,9 +350,11 @@ public sealed class SurgeDetector
     private void EvaluateMinute(long m, List<SurgeAlert> alerts)
     {
         var at = MinuteBuckets.StartOf(m + 1);
-        foreach (var key in KnownKeys.Order(StringComparer.Ordinal))
+        SumWindows(m);
+        foreach (var key in OrderedKeys())
         {
-            var c15 = Window(key, m, 15, out var e15);
+            var c15 = _count15.GetValueOrDefault(key);
+            var e15 = Expected(key, m, 15);
             var z15 = Z(c15, e15);
             if (!Active.TryGetValue(key, out var s))
             {
@@ -287,7 +366,8 @@ public sealed class SurgeDetector
                 }
                 continue;
             }
-            var c60 = Window(key, m, 60, out var e60);
+            var c60 = _count60.GetValueOrDefault(key);
+            var e60 = Expected(key, m, 60);
             var z60 = Z(c60, e60);
             if (z60 < P.EndZ)
             {
@@ -323,10 +403,13 @@ public sealed class SurgeDetector
             TopKeywords(m), at, MinuteBuckets.StartOf(s.StartMinute - 14));
     }
 
-    /// <summary>The keywords with the largest excess over their baseline in the last 60 minutes.</summary>
-    public IReadOnlyList<string> TopKeywords(long m) =>
-        SurgeKeywords.All.Select(k => (k.Label, Excess: Window("keyword:" + k.Label, m, 60, out var e) - e))
+    /// <summary>The keywords with the largest excess over their baseline in the 60 minutes ending with minute
+    /// <paramref name="m"/>, the minute being evaluated (its window counts are summed).</summary>
+    private List<string> TopKeywords(long m) =>
+        KeywordKeys.Select(k => (k.Label, Excess: _count60.GetValueOrDefault(k.Key) - Expected(k.Key, m, 60)))
             .Where(x => x.Excess >= 3).OrderByDescending(x => x.Excess).Take(5).Select(x => x.Label).ToList();
+
+    private static readonly (string Label, string Key)[] KeywordKeys = [.. SurgeKeywords.All.Select(k => (k.Label, "keyword:" + k.Label))];
 
     private static EmergencyProposal Propose(string key, IReadOnlyList<string> topKeywords)
     {
@@ -341,6 +424,7 @@ public sealed class SurgeDetector
     /// <summary>At the end of an hour: its counts teach the hour-of-week slots and the shares of keys not surging.</summary>
     private void Learn(long firstMinute)
     {
+        _expected.Clear();
         var t = CityStart(firstMinute);
         var slot = HourOfWeek(t);
         var counts = new Dictionary<string, int>();

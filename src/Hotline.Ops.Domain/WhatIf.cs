@@ -54,24 +54,44 @@ public static class WhatIf
     /// </summary>
     public static IReadOnlyList<OrderImpact> RankOpen(AssessmentCounts n, IEnumerable<OpenOrderRef> open, DateTimeOffset now, string month, int max = 20)
     {
-        if (n.Due <= 0) return [];
+        if (n.Due <= 0 || max <= 0) return [];
         var monthEnd = CityTime.EndOfMonth(month);
         var pOnTime = Forecasts.OnTimeRate(n);
         var term = 30.0 / n.Due;
-        return open.Select(o =>
-            {
-                var total = (o.Order.Deadline - o.Order.DispatchedAt).TotalSeconds;
-                var f = now >= o.Order.Deadline ? 1 : total <= 0 ? 0 : Math.Clamp((now - o.Order.DispatchedAt).TotalSeconds / total, 0, 1);
-                var still = Forecasts.StillOnTime(pOnTime, f);
-                var from = now > o.Order.Deadline ? now : o.Order.Deadline;
-                var handled = now >= monthEnd ? 0 : still + (1 - still) * Forecasts.LateReplyByMonthEnd((monthEnd - from).TotalDays);
-                // Past its deadline the on-time point is already lost: a reply now saves only the handled term.
-                var onTimeGain = now >= o.Order.Deadline ? 0 : term * (1 - still);
-                var points = now >= monthEnd ? 0 : onTimeGain + term * (1 - handled);
-                return new OrderImpact(o.TicketId, o.Order.Deadline, Math.Round((decimal)points, 3));
-            })
-            .OrderByDescending(o => o.Points).ThenBy(o => o.Deadline).ThenBy(o => o.TicketId, StringComparer.Ordinal)
-            .Take(max).ToList();
+        // Only the best max are kept as the orders are scored (a ledger ranks thousands each second: profiled, making
+        // and sorting an impact for every open order was the scorecard's main allocation).
+        var best = new List<(decimal Points, DateTimeOffset Deadline, string TicketId)>(max + 1);
+        // Below this an order's points, once rounded, are under the last kept: it is passed over before the decimal.
+        var cutoff = double.NegativeInfinity;
+        foreach (var o in open)
+        {
+            var total = (o.Order.Deadline - o.Order.DispatchedAt).TotalSeconds;
+            var f = now >= o.Order.Deadline ? 1 : total <= 0 ? 0 : Math.Clamp((now - o.Order.DispatchedAt).TotalSeconds / total, 0, 1);
+            var still = Forecasts.StillOnTime(pOnTime, f);
+            var from = now > o.Order.Deadline ? now : o.Order.Deadline;
+            var handled = now >= monthEnd ? 0 : still + (1 - still) * Forecasts.LateReplyByMonthEnd((monthEnd - from).TotalDays);
+            // Past its deadline the on-time point is already lost: a reply now saves only the handled term.
+            var onTimeGain = now >= o.Order.Deadline ? 0 : term * (1 - still);
+            var points = now >= monthEnd ? 0 : onTimeGain + term * (1 - handled);
+            if (points < cutoff) continue;
+            var candidate = (Math.Round((decimal)points, 3), o.Order.Deadline, o.TicketId);
+            if (best.Count == max && ByImpact(candidate, best[^1]) >= 0) continue;
+            var at = best.BinarySearch(candidate, ImpactOrder);
+            best.Insert(at < 0 ? ~at : at, candidate);
+            if (best.Count > max) best.RemoveAt(max);
+            if (best.Count == max) cutoff = (double)best[^1].Points - 0.0006;
+        }
+        return [.. best.Select(b => new OrderImpact(b.TicketId, b.Deadline, b.Points))];
+    }
+
+    private static readonly IComparer<(decimal Points, DateTimeOffset Deadline, string TicketId)> ImpactOrder = Comparer<(decimal, DateTimeOffset, string)>.Create(ByImpact);
+
+    /// <summary>Most points first, then the earlier deadline, then the ticket id.</summary>
+    private static int ByImpact((decimal Points, DateTimeOffset Deadline, string TicketId) x, (decimal Points, DateTimeOffset Deadline, string TicketId) y)
+    {
+        var c = y.Points.CompareTo(x.Points);
+        if (c == 0) c = x.Deadline.CompareTo(y.Deadline);
+        return c != 0 ? c : string.CompareOrdinal(x.TicketId, y.TicketId);
     }
 
     /// <summary>The largest k in [0, Cap] with keeps(k), keeps being true at 0 and monotone; null when it holds at Cap.</summary>

@@ -53,7 +53,9 @@ public sealed class LedgerMemberPage
 public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
 {
     private const string ReminderName = "deadline-watch";
-    public const int MemberPages = 32;
+    /// <summary>128 (was 32: profiled, serializing a page on every dispatch was 6 % of the server's CPU under sustained
+    /// ingest with ~2,000 orders a unit). Members stored with fewer pages move to their own page on activation.</summary>
+    public const int MemberPages = 128;
     private readonly IPersistentState<UnitMonthLedger> _ledger;
     private readonly IGrainStorage _storage;
     private readonly GrainState<LedgerMemberPage>[] _pages = new GrainState<LedgerMemberPage>[MemberPages];
@@ -68,6 +70,9 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
     private string _unitId = "", _month = "", _unitName = "";
     private DateTimeOffset _activatedAt;
     private readonly Dictionary<string, LedgerEntry> _orders = [];
+    /// <summary>The open orders by deadline (then ticket id), kept as they change: the at-risk list is its head, not a
+    /// sort of every open order at each tick.</summary>
+    private readonly SortedSet<(DateTimeOffset Deadline, string TicketId)> _openByDeadline = new(ByDeadline.Instance);
     private bool _dirty, _reminderOn;
     private UnitMonthSummary? _lastSummary;
 
@@ -178,14 +183,28 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         _orders.Where(o => o.Value.Contribution is not null).ToDictionary(o => o.Key, o => o.Value.Contribution!, StringComparer.Ordinal),
         _hotline, _mailbox));
 
-    /// <summary>Reads the member pages; members stored the old way (in the header) move to their pages: the pages are
-    /// stored first, then the header without them, so a crash in between loses no member.</summary>
+    /// <summary>Reads the member pages. Members stored elsewhere move to their own page: those in a page not their own
+    /// (stored when there were fewer pages) and those stored the old way (in the header). Their page is stored first,
+    /// then the row they leave, so a crash in between loses no member (it moves again next time).</summary>
     private async Task ReadPages()
     {
         var grainId = this.GetGrainId();
         for (var p = 0; p < MemberPages; p++) _pages[p] = new GrainState<LedgerMemberPage>(new LedgerMemberPage());
         await Task.WhenAll(Enumerable.Range(0, MemberPages).Select(p => _storage.ReadStateAsync(PageName(p), grainId, _pages[p])));
         foreach (var p in _pages) p.State ??= new LedgerMemberPage();
+        var misplaced = Enumerable.Range(0, MemberPages)
+            .SelectMany(p => Page(p).Where(m => PageOf(m.Key) != p).Select(m => (From: p, Id: m.Key, Warned: m.Value))).ToList();
+        if (misplaced.Count > 0)
+        {
+            foreach (var (_, id, warned) in misplaced) if (!TryGetMember(id, out _)) SetMember(id, warned);
+            await _commit.CommitAsync();
+            foreach (var (from, id, _) in misplaced)
+            {
+                Page(from).Remove(id);
+                _dirtyPages.Add(from);
+            }
+            await _commit.CommitAsync();
+        }
         var legacy = _ledger.State.Members;
         if (legacy.Count == 0) return;
         foreach (var (id, warned) in legacy) if (!TryGetMember(id, out _)) SetMember(id, warned);
@@ -208,7 +227,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
                 if (c is null || UnitKeys.Month(c.UnitId, c.Month) != key) { RemoveMember(chunk[i].Key); continue; }
                 var entry = new LedgerEntry(reports[i].Version, c, chunk[i].Value);
                 _orders[chunk[i].Key] = entry;
-                Add(entry, +1);
+                Add(chunk[i].Key, entry, +1);
                 Schedule(chunk[i].Key, entry);
             }
         }
@@ -224,7 +243,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         {
             // A redelivery or an overtaken report: answered once what it changed is stored (a failed write is retried).
             if (old.Version >= version) return Stored();
-            Add(old, -1);
+            Add(ticketId, old, -1);
             Unschedule(ticketId, old);
             // Warnings stand while the deadline does; a new deadline (extension) starts them afresh.
             if (old.Contribution is { } oc && c is not null && oc.Deadline == c.Deadline && oc.DispatchedAt == c.DispatchedAt) warned = old.Warned;
@@ -232,7 +251,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         // A removal stays in memory without a contribution, so a late, older report cannot bring the order back.
         var entry = new LedgerEntry(version, c, warned);
         _orders[ticketId] = entry;
-        Add(entry, +1);
+        Add(ticketId, entry, +1);
         Schedule(ticketId, entry);
         _dirty = true;
         var newDay = RecordDay(_clock.GetUtcNow());
@@ -277,17 +296,17 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
 
     public Task<UnitMonthSummary> GetSummary() => Task.FromResult(Summarise(_clock.GetUtcNow()));
 
-    public Task<IReadOnlyList<AtRiskOrder>> GetAtRisk(int max) => Task.FromResult<IReadOnlyList<AtRiskOrder>>(
-        _orders.Where(o => o.Value.IsOpen)
-            .OrderBy(o => o.Value.Contribution!.Deadline).ThenBy(o => o.Key, StringComparer.Ordinal).Take(max)
-            .Select(o =>
-            {
-                var c = o.Value.Contribution!;
-                return new AtRiskOrder(o.Key, c.Channel, c.DispatchedAt, c.Deadline, o.Value.Warned == 0 ? null : (WarningKind)o.Value.Warned, c.Supervised, c.ReturnRequests);
-            }).ToList());
+    public Task<IReadOnlyList<AtRiskOrder>> GetAtRisk(int max) => Task.FromResult(AtRisk(max));
 
-    public async Task<Scorecard> GetScorecard(UnitProfile unit) =>
-        Scorecard.Build(unit, Summarise(_clock.GetUtcNow()), await GetAtRisk(50), _bounds, _clock.GetUtcNow(), Members(), ReturnedAway());
+    private IReadOnlyList<AtRiskOrder> AtRisk(int max) => _openByDeadline.Take(max).Select(o =>
+    {
+        var e = _orders[o.TicketId];
+        var c = e.Contribution!;
+        return new AtRiskOrder(o.TicketId, c.Channel, c.DispatchedAt, c.Deadline, e.Warned == 0 ? null : (WarningKind)e.Warned, c.Supervised, c.ReturnRequests);
+    }).ToList();
+
+    public Task<Scorecard> GetScorecard(UnitProfile unit) =>
+        Task.FromResult(Scorecard.Build(unit, Summarise(_clock.GetUtcNow()), AtRisk(50), _bounds, _clock.GetUtcNow(), Members(), ReturnedAway()));
 
     private List<(string, OrderContribution)> ReturnedAway() => _ledger.State.ReturnedAway.Select(r => (r.Key, r.Value)).ToList();
 
@@ -326,9 +345,16 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         // Monte Carlo over the open orders) is rebuilt at most every ForecastEvery: profiled, 70 busy ledgers simulating
         // every second took most of the server's CPU during sustained ingest. Between rebuilds the counters, score and
         // what-if are fresh and the forecast is the last one; a ledger that goes quiet catches up within ForecastEvery.
+        // The scorecard (what-if ranking over the open orders and, when due, the forecast) is built on the thread pool
+        // from a copy of the ledger: profiled, built on the grain's turn it held up the reports of every ticket
+        // dispatched to the unit meanwhile, and a request waits for its slowest ticket.
         var unit = await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile();
-        Scorecard? card = unit is null ? null : Scorecard.Build(unit, summary, await GetAtRisk(20), _bounds, now, Members(), ReturnedAway(),
-            forecastDue ? null : _forecast);
+        Scorecard? card = null;
+        if (unit is not null)
+        {
+            var (atRisk, members, returned, reuse) = (AtRisk(20), Members(), ReturnedAway(), forecastDue ? null : _forecast);
+            card = await Task.Run(() => Scorecard.Build(unit, summary, atRisk, _bounds, now, members, returned, reuse));
+        }
         if (card is not null && forecastDue)
         {
             _forecast = (card.Hotline.Forecast, card.Mailbox.Forecast);
@@ -424,10 +450,22 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
             _schedule.Remove((next, ticketId));
     }
 
-    private void Add(LedgerEntry e, int sign)
+    private void Add(string ticketId, LedgerEntry e, int sign)
     {
         if (e.Contribution is not { } c) return;
         var delta = sign > 0 ? c.Counts : default(AssessmentCounts) - c.Counts;
         if (c.Channel == AssessmentChannel.Hotline) _hotline += delta; else _mailbox += delta;
+        if (!c.Open) return;
+        if (sign > 0) _openByDeadline.Add((c.Deadline, ticketId)); else _openByDeadline.Remove((c.Deadline, ticketId));
+    }
+
+    private sealed class ByDeadline : IComparer<(DateTimeOffset Deadline, string TicketId)>
+    {
+        public static readonly ByDeadline Instance = new();
+        public int Compare((DateTimeOffset Deadline, string TicketId) x, (DateTimeOffset Deadline, string TicketId) y)
+        {
+            var c = x.Deadline.CompareTo(y.Deadline);
+            return c != 0 ? c : string.CompareOrdinal(x.TicketId, y.TicketId);
+        }
     }
 }

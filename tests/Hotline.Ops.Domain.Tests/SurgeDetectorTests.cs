@@ -61,6 +61,44 @@ public sealed class SurgeDetectorTests
     }
 
     [Fact]
+    public void Every_alert_states_its_windows_count_and_expectation_as_the_detector_computes_them_for_the_key()
+    {
+        // The detector sums every key's windows in one pass per minute; an alert must still say what the one-key
+        // window says at that minute (count, expectation, z) and its keywords must be the ones in excess then.
+        var r = new Random(3);
+        var start = City(2024, 3, 4);
+        var d = new SurgeDetector();
+        var checkedAlerts = 0;
+        for (var i = 0; i < 3 * 24 * 60; i++)
+        {
+            var at = start.AddMinutes(i);
+            var b = new MinuteBuckets();
+            var surging = i >= 2 * 24 * 60 + 600 && i < 2 * 24 * 60 + 780;
+            foreach (var (k, n) in Ordinary(r, at)) if (n > 0) b.Add(MinuteBuckets.MinuteOf(at), k, n);
+            if (surging)
+            {
+                b.Add(MinuteBuckets.MinuteOf(at), "keyword:停电", 1 + Poisson(r, 1.0));
+                b.Add(MinuteBuckets.MinuteOf(at), "district:岳阳楼区", 1 + Poisson(r, 1.0));
+                // A category with requests every minute, so a window one minute too wide would count more.
+                b.Add(MinuteBuckets.MinuteOf(at), "category:" + Categories.All.MaxBy(c => c.Share)!.Id, 4 + Poisson(r, 2.0));
+            }
+            d.Add(b);
+            foreach (var a in d.Advance(at.AddMinutes(1)))
+            {
+                var m = MinuteBuckets.MinuteOf(a.At) - 1;
+                Assert.Equal(d.Window(a.Key, m, a.Window, out var expected), a.Count);
+                Assert.Equal(Math.Round(expected, 1), a.Baseline);
+                Assert.Equal(Math.Round(d.Z(a.Count, expected), 2), a.Score);
+                var excess = SurgeKeywords.All.Select(k => (k.Label, Excess: d.Window("keyword:" + k.Label, m, 60, out var e) - e))
+                    .Where(x => x.Excess >= 3).OrderByDescending(x => x.Excess).Take(5).Select(x => x.Label);
+                Assert.Equal(excess, a.TopKeywords);
+                checkedAlerts++;
+            }
+        }
+        Assert.True(checkedAlerts >= 4, $"only {checkedAlerts} alerts to check");
+    }
+
+    [Fact]
     public void A_calm_month_at_the_Yueyang_volume_raises_at_most_one_alert_a_day()
     {
         var r = new Random(2);

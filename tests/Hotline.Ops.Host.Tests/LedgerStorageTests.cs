@@ -7,8 +7,8 @@ namespace Hotline.Ops.Host.Tests;
 
 /// <summary>
 /// A unit ledger stores its members in pages (one storage row each), so a dispatch rewrites a page, not the month's
-/// whole membership; the ledger is whole again after a restart, and members stored the old way (all in the ledger's
-/// own row) move to their pages.
+/// whole membership; the ledger is whole again after a restart, and members stored elsewhere (in a page not their own,
+/// as with fewer pages, or all in the ledger's own row, as before pages) move to their pages.
 /// </summary>
 public sealed class LedgerStorageTests
 {
@@ -55,7 +55,7 @@ public sealed class LedgerStorageTests
     }
 
     [Fact]
-    public async Task Members_are_stored_in_pages_survive_a_restart_and_old_rows_move_to_pages()
+    public async Task Members_are_stored_in_pages_survive_a_restart_and_members_stored_elsewhere_move_to_their_page()
     {
         const int n = 60;
         var dataDir = Path.Combine(Path.GetTempPath(), "hotline-test-" + Guid.NewGuid().ToString("N"));
@@ -79,6 +79,20 @@ public sealed class LedgerStorageTests
 
         await using (var s = await RunningServer.StartAsync(dataDir, null, "--clock", "event"))
             Assert.Equal(n, await Open(s)); // rebuilt from the pages' members and their tickets
+
+        // As stored with fewer pages: every member in one page row, most of them not their own page.
+        var crowded = pages[0].Key;
+        Execute(dataDir, "UPDATE OrleansStorage SET PayloadBinary = NULL WHERE GrainIdExtensionString = $ext AND GrainTypeString LIKE 'unitMonthMembers%' AND GrainTypeString <> $page",
+            ("$ext", Ledger), ("$page", crowded));
+        Execute(dataDir, "UPDATE OrleansStorage SET PayloadBinary = CAST($json AS BLOB) WHERE GrainIdExtensionString = $ext AND GrainTypeString = $page",
+            ("$ext", Ledger), ("$page", crowded), ("$json", "{\"members\":{" + string.Join(",", expected.Select(id => $"\"{id}\":0")) + "}}"));
+        Assert.Equal(n, StoredRows(dataDir)[crowded].Count);
+        await using (var s = await RunningServer.StartAsync(dataDir, null, "--clock", "event"))
+            Assert.Equal(n, await Open(s));
+        pages = StoredRows(dataDir).Where(r => r.Key.StartsWith("unitMonthMembers", StringComparison.Ordinal)).ToList();
+        Assert.Equal(n, pages.Sum(p => p.Value.Count));
+        Assert.True(expected.SetEquals(pages.SelectMany(p => p.Value)));
+        Assert.All(pages, p => Assert.All(p.Value, id => Assert.Equal(UnitMonthGrain.PageName(UnitMonthGrain.PageOf(id)), p.Key)));
 
         // As stored before pages: every member in the ledger's own row, no page rows.
         var members = string.Join(",", expected.Select(id => $"\"{id}\":0"));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
@@ -52,7 +53,7 @@ public sealed class BatchingGrainStorage : IGrainStorage, IAsyncDisposable
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var payload = _inner.Serializer.Serialize(grainState.State).ToArray();
+        var payload = Bytes(_inner.Serializer.Serialize(grainState.State));
         var expected = Version(grainState.ETag);
         var written = await _batcher.Enqueue(Row(stateName, grainId, grainState, expected, payload, clear: false));
         grainState.ETag = Check("WriteState", stateName, grainId, grainState.ETag, written);
@@ -74,6 +75,11 @@ public sealed class BatchingGrainStorage : IGrainStorage, IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _batcher.DisposeAsync();
+
+    /// <summary>The serialized state's own array when it is one whole array (System.Text.Json's is), else a copy.</summary>
+    private static byte[] Bytes(BinaryData data) =>
+        MemoryMarshal.TryGetArray(data.ToMemory(), out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array : data.ToArray();
 
     private static int? Version(string? etag) =>
         string.IsNullOrWhiteSpace(etag) ? null : int.Parse(etag, CultureInfo.InvariantCulture);
