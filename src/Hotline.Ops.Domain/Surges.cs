@@ -182,12 +182,8 @@ public sealed class SurgeDetector
     {
         if (key == TotalKey) return 1;
         var s = Shares.GetValueOrDefault(key);
-        var prior = PriorShares.GetOrAdd(key, PriorShare);
-        return s is null ? prior : (s[0] + prior * PriorWeight) / (s[1] + PriorWeight);
+        return s is null ? PriorShare(key) : (s[0] + PriorShare(key) * PriorWeight) / (s[1] + PriorWeight);
     }
-
-    /// <summary><see cref="PriorShare"/> by key: it depends on the key only, and it parses the key.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> PriorShares = new(StringComparer.Ordinal);
 
     private double SlotValue(string key, int slot, out double weight)
     {
@@ -289,31 +285,13 @@ public sealed class SurgeDetector
         return Math.Max(0, count - e - 0.5) / Math.Sqrt(e);
     }
 
-    /// <summary>ln c!, from a table for the counts a window has (profiled: summing c logarithms for every key every
-    /// minute was most of the detector's cost).</summary>
-    private static double LogFactorial(int c)
-    {
-        if (c < LogFactorials.Length) return LogFactorials[c];
-        var sum = LogFactorials[^1];
-        for (var i = LogFactorials.Length; i <= c; i++) sum += Math.Log(i);
-        return sum;
-    }
-
-    private static readonly double[] LogFactorials = MakeLogFactorials(4096);
-
-    private static double[] MakeLogFactorials(int n)
-    {
-        var t = new double[n];
-        for (var i = 2; i < n; i++) t[i] = t[i - 1] + Math.Log(i);
-        return t;
-    }
-
     /// <summary>P(X ≥ c) for X ~ Poisson(λ), summed directly from c upwards (exact enough for the counts of a window).</summary>
     public static double PoissonTail(int c, double lambda)
     {
         if (c <= 0) return 1;
         if (c <= lambda) return 1; // not above the mean: never a surge
-        var logTerm = -lambda + c * Math.Log(lambda) - LogFactorial(c);
+        var logTerm = -lambda + c * Math.Log(lambda);
+        for (var i = 2; i <= c; i++) logTerm -= Math.Log(i);
         var term = Math.Exp(logTerm);
         var sum = 0.0;
         for (var k = c; term > 1e-300 && (sum == 0 || term > sum * 1e-12); k++)

@@ -192,25 +192,26 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         for (var p = 0; p < MemberPages; p++) _pages[p] = new GrainState<LedgerMemberPage>(new LedgerMemberPage());
         await Task.WhenAll(Enumerable.Range(0, MemberPages).Select(p => _storage.ReadStateAsync(PageName(p), grainId, _pages[p])));
         foreach (var p in _pages) p.State ??= new LedgerMemberPage();
-        var misplaced = Enumerable.Range(0, MemberPages)
-            .SelectMany(p => Page(p).Where(m => PageOf(m.Key) != p).Select(m => (From: p, Id: m.Key, Warned: m.Value))).ToList();
-        if (misplaced.Count > 0)
-        {
-            foreach (var (_, id, warned) in misplaced) if (!TryGetMember(id, out _)) SetMember(id, warned);
-            await _commit.CommitAsync();
-            foreach (var (from, id, _) in misplaced)
-            {
-                Page(from).Remove(id);
-                _dirtyPages.Add(from);
-            }
-            await _commit.CommitAsync();
-        }
-        var legacy = _ledger.State.Members;
-        if (legacy.Count == 0) return;
-        foreach (var (id, warned) in legacy) if (!TryGetMember(id, out _)) SetMember(id, warned);
+        // Strays: members in a page not their own (From: that page) or in the header (From: null).
+        var strays = Enumerable.Range(0, MemberPages)
+            .SelectMany(p => Page(p).Where(m => PageOf(m.Key) != p).Select(m => (From: (int?)p, Id: m.Key, Warned: m.Value)))
+            .Concat(_ledger.State.Members.Select(m => (From: (int?)null, Id: m.Key, Warned: m.Value)))
+            .ToList();
+        if (strays.Count == 0) return;
+        foreach (var (_, id, warned) in strays) if (!TryGetMember(id, out _)) SetMember(id, warned);
         await _commit.CommitAsync();
-        legacy.Clear();
-        _headerDirty = true;
+        foreach (var (from, id, _) in strays)
+        {
+            if (from is not { } page) continue;
+            Page(page).Remove(id);
+            _dirtyPages.Add(page);
+        }
+        if (_ledger.State.Members.Count > 0)
+        {
+            _ledger.State.Members.Clear();
+            _headerDirty = true;
+        }
+        await _commit.CommitAsync();
     }
 
     /// <summary>Reads every member's contribution from its ticket; members that count elsewhere now are dropped.</summary>
@@ -345,9 +346,8 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         // Monte Carlo over the open orders) is rebuilt at most every ForecastEvery: profiled, 70 busy ledgers simulating
         // every second took most of the server's CPU during sustained ingest. Between rebuilds the counters, score and
         // what-if are fresh and the forecast is the last one; a ledger that goes quiet catches up within ForecastEvery.
-        // The scorecard (what-if ranking over the open orders and, when due, the forecast) is built on the thread pool
-        // from a copy of the ledger: profiled, built on the grain's turn it held up the reports of every ticket
-        // dispatched to the unit meanwhile, and a request waits for its slowest ticket.
+        // The scorecard is built on the thread pool from a copy of the ledger: profiled, built on the grain's turn it
+        // held up the reports of every ticket dispatched to the unit meanwhile, and a request waits for its slowest ticket.
         var unit = await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile();
         Scorecard? card = null;
         if (unit is not null)
