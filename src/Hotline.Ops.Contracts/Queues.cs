@@ -6,7 +6,8 @@ namespace Hotline.Ops.Contracts;
 /// <summary>
 /// A call-taker queue (话务队列), keyed by its id: calls waiting and on call, the last 24 hours in minute buckets, and
 /// the agents assigned to it. Call events are checked first (<see cref="Check"/>) so that an event rejected by the
-/// agent leaves the queue unchanged.
+/// agent leaves the queue unchanged. Changes are made in memory; <see cref="Commit"/> makes them durable, and a feed is
+/// answered only after it.
 /// </summary>
 public interface IQueueGrain : IGrainWithStringKey
 {
@@ -18,6 +19,9 @@ public interface IQueueGrain : IGrainWithStringKey
 
     Task AgentChanged(AgentSnapshot agent);
     Task AgentLeft(string agentId);
+
+    /// <summary>Returns once every change made before this call is stored (at once when there is none).</summary>
+    Task Commit();
 
     [AlwaysInterleave]
     Task<QueueFigures> Figures();
@@ -34,7 +38,11 @@ public sealed record AgentMoved([property: Id(0)] MoveStatus Status, [property: 
 /// <summary>A call-taker (坐席), keyed by agent id: its state and its queue, which survive a restart.</summary>
 public interface IAgentGrain : IGrainWithStringKey
 {
+    /// <summary>Applies an agent's event in memory; <see cref="Commit"/> stores it. Idempotent per event id (the last 64).</summary>
     Task<AgentApplied> Apply(TicketEvent e);
+
+    /// <summary>Returns once every change made before this call is stored (at once when there is none).</summary>
+    Task Commit();
 
     /// <summary>A shift lead's move to another queue; holds until the agent logs off.</summary>
     Task<AgentMoved> Move(string queue);

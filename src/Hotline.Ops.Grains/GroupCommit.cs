@@ -1,3 +1,5 @@
+using Orleans.Core;
+
 namespace Hotline.Ops.Grains;
 
 /// <summary>
@@ -31,6 +33,29 @@ internal sealed class GroupCommit(Func<Task> write)
             {
                 batch.SetException(ex);
             }
+        }
+    }
+}
+
+/// <summary>
+/// Changes a non-reentrant grain made in memory since its last write. <see cref="Commit"/> stores them all in one write;
+/// a failed write keeps them for the next, and whoever awaited it is not answered, so nothing answered is unstored.
+/// </summary>
+internal sealed class UnstoredChanges(IStorage state)
+{
+    public bool Any { get; private set; }
+
+    public void Made() => Any = true;
+
+    public async Task Commit()
+    {
+        if (!Any) return;
+        Any = false;
+        try { await state.WriteStateAsync(); }
+        catch
+        {
+            Any = true;
+            throw;
         }
     }
 }

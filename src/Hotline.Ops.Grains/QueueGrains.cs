@@ -18,26 +18,27 @@ public sealed class QueueRecord
 }
 
 /// <summary>
-/// A queue's calls and agents. State is written at most once a second (and on deactivation): a crash loses at most
-/// that second's counts, not the agents' assignment, which their own grains keep.
+/// A queue's calls and agents. Events change the state in memory and the feed's batch then commits every queue it
+/// touched, one write each however many calls it held; a timer keeps the state to a day, once a second.
 /// </summary>
 public sealed class QueueGrain([PersistentState("queue", GrainStorage.Name)] IPersistentState<QueueRecord> state, CityClock clock, QueueSettings settings)
     : Grain, IQueueGrain
 {
+    private readonly UnstoredChanges _changes = new(state);
     private long _version;
-    private bool _dirty;
+    /// <summary>The version at the last prune.</summary>
+    private long _prunedAt;
     private QueueRecord S => state.State;
 
     public override Task OnActivateAsync(CancellationToken ct)
     {
-        this.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) { Interleave = false });
+        this.RegisterGrainTimer(Prune, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) { Interleave = false });
         return Task.CompletedTask;
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
-    {
-        if (_dirty) await state.WriteStateAsync();
-    }
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct) => Commit();
+
+    public Task Commit() => _changes.Commit();
 
     public Task<EventResult> Check(TicketEvent e) => Task.FromResult(Validate(e) ?? new EventResult(e.Id, EventStatus.Accepted));
 
@@ -133,20 +134,21 @@ public sealed class QueueGrain([PersistentState("queue", GrainStorage.Name)] IPe
     private void Changed()
     {
         _version++;
-        _dirty = true;
+        _changes.Made();
     }
 
-    private async Task Flush(CancellationToken ct)
+    /// <summary>Keeps a day of minutes, calls and event ids (calls still waiting or on call stay whatever their age), after any change.</summary>
+    private async Task Prune(CancellationToken ct)
     {
-        if (!_dirty) return;
-        // A day of minutes, calls and event ids; calls still waiting or on call stay whatever their age.
+        if (_prunedAt == _version) return;
+        _prunedAt = _version;
         var now = clock.GetUtcNow();
         var dayAgo = now - CallWindow.Span;
         S.Window.Prune(now);
         foreach (var old in S.Seen.Where(kv => kv.Value < dayAgo).Select(kv => kv.Key).ToList()) S.Seen.Remove(old);
         foreach (var old in S.Calls.Where(kv => kv.Value.Done && kv.Value.OfferedAt < dayAgo).Select(kv => kv.Key).ToList()) S.Calls.Remove(old);
-        _dirty = false;
-        await state.WriteStateAsync();
+        _changes.Made();
+        await Commit();
     }
 }
 
@@ -154,22 +156,25 @@ public sealed class QueueGrain([PersistentState("queue", GrainStorage.Name)] IPe
 public sealed class AgentRecord
 {
     [Id(0)] public AgentSnapshot? Agent { get; set; }
-    /// <summary>The last agentState event ids, for idempotency (call events are deduplicated by their queue).</summary>
+    /// <summary>The last event ids, for idempotency.</summary>
     [Id(1)] public List<string> RecentIds { get; set; } = [];
     [Id(2)] public DateTimeOffset LastEventAt { get; set; }
 }
 
 /// <summary>
 /// An agent: logging on (agentState from offline) takes the event's queue; while on shift the queue changes only by a
-/// lead's move, so the roster's later events do not undo it. Shift changes and moves are written at once; the
-/// per-call states (on call, after-call work) are not, the next event sets them again.
+/// lead's move, so the roster's later events do not undo it. Events change the state in memory and the feed's batch
+/// commits it before it is answered; a lead's move is written at once.
 /// </summary>
 public sealed class AgentGrain([PersistentState("agent", GrainStorage.Name)] IPersistentState<AgentRecord> state) : Grain, IAgentGrain
 {
     private const int RecentIdCount = 64;
+    private readonly UnstoredChanges _changes = new(state);
     private AgentRecord S => state.State;
 
-    public async Task<AgentApplied> Apply(TicketEvent e)
+    public Task<AgentApplied> Apply(TicketEvent e) => Task.FromResult(ApplyInMemory(e));
+
+    private AgentApplied ApplyInMemory(TicketEvent e)
     {
         var id = this.GetPrimaryKeyString();
         if (S.RecentIds.Contains(e.Id!)) return new AgentApplied(new EventResult(e.Id, EventStatus.Duplicate), S.Agent, S.Agent?.Queue);
@@ -203,12 +208,10 @@ public sealed class AgentGrain([PersistentState("agent", GrainStorage.Name)] IPe
         }
         S.Agent = next;
         S.LastEventAt = at;
-        if (type == CallEventType.AgentState)
-        {
-            S.RecentIds.Add(e.Id!);
-            if (S.RecentIds.Count > RecentIdCount) S.RecentIds.RemoveAt(0);
-            await state.WriteStateAsync();
-        }
+        // Call events too: a batch cut short may have stored the agent and not its queue, and is sent again.
+        S.RecentIds.Add(e.Id!);
+        if (S.RecentIds.Count > RecentIdCount) S.RecentIds.RemoveAt(0);
+        _changes.Made();
         return new AgentApplied(new EventResult(e.Id, EventStatus.Accepted), next, before?.Queue);
 
         AgentApplied Refuse(string reason) => new(EventResult.Rejected(e.Id, reason), null, null);
@@ -220,11 +223,16 @@ public sealed class AgentGrain([PersistentState("agent", GrainStorage.Name)] IPe
         if (a.State == AgentState.Offline) return new AgentMoved(MoveStatus.Offline, a, a.Queue);
         if (a.Queue == queue) return new AgentMoved(MoveStatus.SameQueue, a, a.Queue);
         S.Agent = a with { Queue = queue };
-        await state.WriteStateAsync();
+        _changes.Made();
+        await Commit();
         return new AgentMoved(MoveStatus.Moved, S.Agent, a.Queue);
     }
 
     public Task<AgentSnapshot?> Get() => Task.FromResult(S.Agent);
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct) => Commit();
+
+    public Task Commit() => _changes.Commit();
 }
 
 /// <summary>

@@ -33,6 +33,11 @@ public sealed class TicketGrain(
     private IGrainTimer? _retry;
     /// <summary>The stored outbox still lists reports that have been delivered since the last write.</summary>
     private bool _storedOutboxStale;
+    /// <summary>
+    /// Events accepted in memory whose write has not succeeded yet. Until it does, every call writes again before it
+    /// answers, a duplicate of those events too: an event answered as a duplicate is stored.
+    /// </summary>
+    private readonly List<(TicketEvent Event, TicketState State)> _unstored = [];
 
     public override Task OnActivateAsync(CancellationToken ct)
     {
@@ -76,12 +81,13 @@ public sealed class TicketGrain(
     public async Task<EventResult[]> Apply(TicketEvent[] events)
     {
         var results = new EventResult[events.Length];
-        var accepted = new List<(TicketEvent Event, TicketState State)>();
-        for (var i = 0; i < events.Length; i++) results[i] = await Accept(events[i], accepted);
-        if (accepted.Count == 0) return results;
+        for (var i = 0; i < events.Length; i++) results[i] = await Accept(events[i], _unstored);
+        if (_unstored.Count == 0) return results;
 
         await record.WriteStateAsync();
         _storedOutboxStale = false;
+        var accepted = _unstored.ToArray();
+        _unstored.Clear();
         foreach (var (e, s) in accepted)
         {
             activity.Record(s.History[^1].Type, e.At!.Value, s);

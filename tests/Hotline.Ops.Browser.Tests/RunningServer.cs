@@ -42,13 +42,13 @@ public sealed class RunningServer : IAsyncDisposable
     public static async Task<RunningServer> StartAsync(string? url = null, string? dataDir = null, bool keepData = false)
     {
         dataDir ??= Path.Combine(Path.GetTempPath(), "hotline-wall-test-" + Guid.NewGuid().ToString("N"));
-        url ??= $"http://127.0.0.1:{FreePort()}";
+        url ??= $"http://127.0.0.1:{TestPorts.Free()}";
         // The content root is the Host project's folder: its wwwroot holds the wall page and the npm libraries that
         // the Host build copied into wwwroot/lib (a test's own output folder has no wwwroot).
         var contentRoot = Path.Combine(Repo.Root, "src", "Hotline.Ops.Host");
         var app = HotlineServer.Build(
         [
-            "--urls", url, "--data-dir", dataDir, "--silo-port", FreePort().ToString(), "--gateway-port", FreePort().ToString(),
+            "--urls", url, "--data-dir", dataDir, "--silo-port", TestPorts.Free().ToString(), "--gateway-port", TestPorts.Free().ToString(),
             "--contentRoot", contentRoot,
         ]);
         await app.StartAsync();
@@ -61,12 +61,6 @@ public sealed class RunningServer : IAsyncDisposable
         throw new TimeoutException("the server did not become ready");
     }
 
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     /// <summary>Posts a batch to /api/events and returns the per-event answer; fails the test unless all were accepted.</summary>
     public async Task<JsonElement> PostEventsAsync(IEnumerable<object> events)

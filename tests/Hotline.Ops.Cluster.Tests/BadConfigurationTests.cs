@@ -13,7 +13,7 @@ public sealed class BadConfigurationTests
 
         var pg = Environment.GetEnvironmentVariable("HOTLINE_TEST_POSTGRES") ?? throw new InvalidOperationException("HOTLINE_TEST_POSTGRES is not set");
         (code, _, err) = await SiloProcess.RunToExitAsync("--data-dir", dataDir, "--postgres", pg, "--advertise", "no-such-host.invalid",
-            "--urls", $"http://127.0.0.1:{SiloProcess.FreePort()}");
+            "--urls", $"http://127.0.0.1:{TestPorts.Free()}");
         Assert.Equal(2, code);
         Assert.StartsWith("hotline: --advertise 'no-such-host.invalid' is not an IP address or a host name that resolves", err.Trim());
         Assert.DoesNotContain('\n', err.Trim());
@@ -22,7 +22,7 @@ public sealed class BadConfigurationTests
     [Fact]
     public async Task A_wrong_connection_string_exits_3_with_one_line()
     {
-        var port = SiloProcess.FreePort(); // nothing listens there
+        var port = TestPorts.Free(); // nothing listens there
         var (code, _, err) = await SiloProcess.RunToExitAsync("--data-dir", Path.Combine(Path.GetTempPath(), "hotline-badconf-" + Guid.NewGuid().ToString("N")[..8]),
             "--postgres", $"Host=127.0.0.1;Port={port};Username=postgres;Password=x;Database=postgres;Timeout=5");
         Assert.Equal(3, code);

@@ -26,12 +26,12 @@ public sealed class SiloProcess : IAsyncDisposable
     public SiloProcess(string name, string postgres, string logDir)
     {
         Name = name;
-        Url = $"http://127.0.0.1:{FreePort()}";
+        Url = $"http://127.0.0.1:{TestPorts.Free()}";
         DataDir = Path.Combine(Path.GetTempPath(), "hotline-cluster-" + Guid.NewGuid().ToString("N")[..8], name);
         LogPath = Path.Combine(logDir, name + ".log");
         _log = new StreamWriter(LogPath, append: true) { AutoFlush = true };
         _args = ["--urls", Url, "--data-dir", DataDir, "--postgres", postgres, "--clock", "event",
-            "--silo-port", FreePort().ToString(), "--gateway-port", FreePort().ToString()];
+            "--silo-port", TestPorts.Free().ToString(), "--gateway-port", TestPorts.Free().ToString()];
     }
 
     /// <summary>Starts (or restarts, on the same ports and data directory) the silo and waits until it is ready.</summary>
@@ -152,12 +152,6 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SysKill(int pid, int signal);

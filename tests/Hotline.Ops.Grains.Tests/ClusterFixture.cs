@@ -2,7 +2,9 @@ using Hotline.Ops.Contracts;
 using Hotline.Ops.Domain;
 using Hotline.Ops.Grains;
 using Microsoft.Extensions.DependencyInjection;
+using System.Collections.Concurrent;
 using Orleans.Serialization;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace Hotline.Ops.Grains.Tests;
@@ -29,7 +31,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddMemoryGrainStorage(GrainStorage.Name);
+            silo.AddMemoryGrainStorage(FaultyStorage.Inner);
+            silo.Services.AddKeyedSingleton<IGrainStorage>(GrainStorage.Name, (sp, _) => new FaultyStorage(sp.GetRequiredKeyedService<IGrainStorage>(FaultyStorage.Inner)));
             silo.Services.AddSerializer(s => s.AddHotlineSerialization());
             silo.Services.AddSingleton(WorkingCalendar.China);
             silo.Services.AddSingleton(DeadlinePolicy.Default);
@@ -55,4 +58,32 @@ public sealed class ClusterFixture : IAsyncLifetime
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
+}
+
+/// <summary>
+/// The grains' storage (in memory), whose writes a test can make fail: it names a grain and how many of its next writes
+/// fail. It also tells which ticket version was last stored for a grain.
+/// </summary>
+public sealed class FaultyStorage(IGrainStorage inner) : IGrainStorage
+{
+    public const string Inner = "memory";
+    private static readonly ConcurrentDictionary<GrainId, int> Failing = new();
+    private static readonly ConcurrentDictionary<GrainId, int> StoredTicketVersions = new();
+
+    public static void FailNextWrites(GrainId grain, int count) => Failing[grain] = count;
+
+    /// <summary>The version of the ticket in the last successful write of <paramref name="grain"/>'s state, or null.</summary>
+    public static int? StoredTicketVersion(GrainId grain) => StoredTicketVersions.TryGetValue(grain, out var v) ? v : null;
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (Failing.TryGetValue(grainId, out var n) && n > 0 && Failing.TryUpdate(grainId, n - 1, n))
+            throw new IOException($"injected storage failure for {grainId}");
+        await inner.WriteStateAsync(stateName, grainId, grainState);
+        if (grainState.State is TicketRecord { Ticket: { } t }) StoredTicketVersions[grainId] = t.Version;
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
 }

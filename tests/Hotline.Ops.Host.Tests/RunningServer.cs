@@ -50,8 +50,8 @@ public sealed class RunningServer : IAsyncDisposable
     public static async Task<RunningServer> StartAsync(string? dataDir = null, string? postgres = null, params string[] extra)
     {
         dataDir ??= Path.Combine(Path.GetTempPath(), "hotline-test-" + Guid.NewGuid().ToString("N"));
-        var url = $"http://127.0.0.1:{FreePort()}";
-        var args = new List<string> { "--urls", url, "--data-dir", dataDir, "--silo-port", FreePort().ToString(), "--gateway-port", FreePort().ToString() };
+        var url = $"http://127.0.0.1:{TestPorts.Free()}";
+        var args = new List<string> { "--urls", url, "--data-dir", dataDir, "--silo-port", TestPorts.Free().ToString(), "--gateway-port", TestPorts.Free().ToString() };
         if (postgres is not null) args.AddRange(["--postgres", postgres]);
         args.AddRange(extra);
         var app = HotlineServer.Build([.. args]);
@@ -65,12 +65,6 @@ public sealed class RunningServer : IAsyncDisposable
         throw new TimeoutException("the server did not become ready");
     }
 
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     public async Task<EventBatchResult> PostEventsAsync(object events)
     {

@@ -76,7 +76,7 @@ public class CliTests
     [Fact]
     public async Task Unreachable_server_is_one_clear_line_and_exit_3()
     {
-        var port = RecordingServer.FreePort();
+        var port = TestPorts.Free();
         var (code, output, err) = await Run("--server", $"http://127.0.0.1:{port}", "--targets", TargetsFile(Header, Good), "--month", "2025-10");
         Assert.Equal(3, code);
         Assert.StartsWith($"error: Cannot reach server http://127.0.0.1:{port}/", err);

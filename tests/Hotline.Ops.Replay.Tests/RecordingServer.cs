@@ -61,13 +61,4 @@ public sealed class RecordingServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    /// <summary>A loopback port nobody listens on.</summary>
-    public static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 }

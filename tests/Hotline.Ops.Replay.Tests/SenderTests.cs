@@ -89,7 +89,7 @@ public class SenderTests
     public async Task The_runner_can_wait_for_a_server_that_starts_later()
     {
         var recorder = new Recorder();
-        var port = RecordingServer.FreePort();
+        var port = TestPorts.Free();
         var options = new ReplayOptions
         {
             Servers = [new Uri($"http://127.0.0.1:{port}/")], Month = "2025-10", TargetsCsv = CustomMonthTests.October2025,

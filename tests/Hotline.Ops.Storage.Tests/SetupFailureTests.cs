@@ -9,7 +9,7 @@ public sealed class SetupFailureTests
     [Fact]
     public async Task Nothing_listening_on_the_port_is_reported_as_connection_refused()
     {
-        var port = TestSilo.FreePort(); // free right now, so nothing listens there
+        var port = TestPorts.Free(); // free right now, so nothing listens there
         var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Password=postgres;Database=postgres;Timeout=5";
 
         var e = await Assert.ThrowsAsync<StorageSetupException>(

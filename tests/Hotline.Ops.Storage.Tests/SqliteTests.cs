@@ -172,8 +172,8 @@ public sealed class SqliteTests : IDisposable
 
     private static Task<Microsoft.Extensions.Hosting.IHost> StartSqliteSiloAsync(string connectionString, bool batchWrites = true)
     {
-        var siloPort = TestSilo.FreePort();
-        var gatewayPort = TestSilo.FreePort();
+        var siloPort = TestPorts.Free();
+        var gatewayPort = TestPorts.Free();
         return TestSilo.StartAsync(TestSilo.NewClusterId(), s => s
             .UseLocalhostClustering(siloPort, gatewayPort)
             .UseHotlineSqlite(connectionString, batchWrites));

@@ -25,7 +25,7 @@ public static class TestSilo
                     o.ClusterId = clusterId;
                     o.ServiceId = ServiceId;
                 });
-                silo.ConfigureEndpoints(IPAddress.Loopback, FreePort(), FreePort());
+                silo.ConfigureEndpoints(IPAddress.Loopback, TestPorts.Free(), TestPorts.Free());
                 configure(silo);
             })
             .Build();
@@ -55,12 +55,6 @@ public static class TestSilo
 
     public static string NewClusterId() => "c" + Guid.NewGuid().ToString("N")[..10];
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>A document exercising every shape the domain states use.</summary>
     public static TestDocument SampleDocument(string id)

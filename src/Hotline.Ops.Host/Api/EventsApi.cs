@@ -58,11 +58,13 @@ public sealed class EventIngest(IGrainFactory grains, QueueSettings queues, Grai
             var applied = await grains.GetGrain<ITicketGrain>(kv.Key).Apply(kv.Value.Select(i => events[i].Event!).ToArray());
             for (var j = 0; j < applied.Length; j++) results[kv.Value[j]] = applied[j];
         }));
+        var touched = new CallGrains();
+        foreach (var i in calls) results[i] = await ApplyCallAsync(events[i].Event!, touched);
+        // One write per agent and queue the batch touched, before the batch is answered (they applied in memory).
+        await Task.WhenAll(touched.Agents.Select(a => grains.GetGrain<IAgentGrain>(a).Commit())
+            .Concat(touched.Queues.Select(q => grains.GetGrain<IQueueGrain>(q).Commit())));
         foreach (var i in calls)
-        {
-            results[i] = await ApplyCallAsync(events[i].Event!);
             if (results[i].Status == EventStatus.Accepted) eventTime.Observe(events[i].Event!.At!.Value);
-        }
         await tickets;
         return new EventBatchResult(
             results.Count(r => r.Status == EventStatus.Accepted),
@@ -71,27 +73,52 @@ public sealed class EventIngest(IGrainFactory grains, QueueSettings queues, Grai
             results);
     }
 
+    /// <summary>The agents and queues a batch's call events went to: each is committed once, whatever the events' outcome.</summary>
+    private sealed class CallGrains
+    {
+        public HashSet<string> Agents { get; } = [];
+        public HashSet<string> Queues { get; } = [];
+    }
+
     /// <summary>
     /// A call event is checked by its queue before the agent changes, so a rejected event changes nothing; the agent's
     /// new state then goes to the agent's own queue (a lead may have moved the agent away from the call's queue).
+    /// The agent and the queue are stored separately, so a batch cut short may have stored one and not the other; sent
+    /// again, the event is a duplicate to that one and still goes to the other.
     /// </summary>
-    private async Task<EventResult> ApplyCallAsync(TicketEvent e)
+    private async Task<EventResult> ApplyCallAsync(TicketEvent e, CallGrains touched)
     {
         CallEvents.TryParseType(e.Type, out var type);
-        var queue = grains.GetGrain<IQueueGrain>(e.Queue!);
+        var queue = Queue(e.Queue!);
         if (type is CallEventType.CallOffered or CallEventType.CallAbandoned) return await queue.ApplyCall(e, null);
-        if (type != CallEventType.AgentState && await queue.Check(e) is { Status: not EventStatus.Accepted } refused) return refused;
-        var applied = await grains.GetGrain<IAgentGrain>(e.Agent!).Apply(e);
-        if (applied.Result.Status != EventStatus.Accepted || applied.Agent is not { } agent) return applied.Result;
-        if (applied.PreviousQueue is { } prev && prev != agent.Queue) await grains.GetGrain<IQueueGrain>(prev).AgentLeft(agent.Id);
+        if (type != CallEventType.AgentState && await queue.Check(e) is { Status: not EventStatus.Accepted } refused)
+        {
+            if (refused.Status == EventStatus.Duplicate) await Agent(e.Agent!).Apply(e); // the agent's outcome is its own: new, duplicate or too late
+            return refused;
+        }
+        var applied = await Agent(e.Agent!).Apply(e);
+        if (applied.Result.Status == EventStatus.Rejected || applied.Agent is not { } agent) return applied.Result;
+        if (applied.PreviousQueue is { } prev && prev != agent.Queue) await Queue(prev).AgentLeft(agent.Id);
         if (type == CallEventType.AgentState)
         {
-            await grains.GetGrain<IQueueGrain>(agent.Queue).AgentChanged(agent);
+            await Queue(agent.Queue).AgentChanged(agent);
             return applied.Result;
         }
         var result = await queue.ApplyCall(e, agent.Queue == e.Queue ? agent : null);
-        if (agent.Queue != e.Queue) await grains.GetGrain<IQueueGrain>(agent.Queue).AgentChanged(agent);
+        if (agent.Queue != e.Queue) await Queue(agent.Queue).AgentChanged(agent);
         return result;
+
+        IQueueGrain Queue(string id)
+        {
+            touched.Queues.Add(id);
+            return grains.GetGrain<IQueueGrain>(id);
+        }
+
+        IAgentGrain Agent(string id)
+        {
+            touched.Agents.Add(id);
+            return grains.GetGrain<IAgentGrain>(id);
+        }
     }
 }
 

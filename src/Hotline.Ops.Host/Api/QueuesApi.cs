@@ -47,8 +47,10 @@ public static class QueuesApi
                 case MoveStatus.SameQueue: return Problems.Conflict($"agent '{id}' is already in queue '{body.Queue}'");
             }
             var agent = moved.Agent!;
-            await grains.GetGrain<IQueueGrain>(moved.PreviousQueue!).AgentLeft(id);
-            await grains.GetGrain<IQueueGrain>(agent.Queue).AgentChanged(agent);
+            var (from, to) = (grains.GetGrain<IQueueGrain>(moved.PreviousQueue!), grains.GetGrain<IQueueGrain>(agent.Queue));
+            await from.AgentLeft(id);
+            await to.AgentChanged(agent);
+            await Task.WhenAll(from.Commit(), to.Commit());
             return Results.Ok(new AgentMoveResult(id, moved.PreviousQueue!, agent.Queue, agent.State));
         }).WithSummary("Moves an on-shift agent to another queue (until the agent logs off).").RequireAuthorization(Auth.Access.Ops);
     }
