@@ -140,7 +140,8 @@ public sealed class QueueGrain([PersistentState("queue", GrainStorage.Name)] IPe
     /// <summary>Keeps a day of minutes, calls and event ids (calls still waiting or on call stay whatever their age), after any change.</summary>
     private async Task Prune(CancellationToken ct)
     {
-        if (_prunedAt == _version) return;
+        // An event clock without a time yet reads the wall clock, which would take a replayed day for long past.
+        if (_prunedAt == _version || clock.Source is EventClock { HasTime: false }) return;
         _prunedAt = _version;
         var now = clock.GetUtcNow();
         var dayAgo = now - CallWindow.Span;

@@ -74,7 +74,7 @@ public sealed class WallHubBridge(IGrainFactory grains, IHubContext<WallHub> hub
 
 /// <summary>
 /// The silo's chores: merge pre-aggregated activity into the city four times a second (the wall's latency is this
-/// plus the city's one-second coalescing), and persist the event clock.
+/// plus the city's one-second coalescing), and persist the event clock and follow the cluster's.
 /// </summary>
 public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity, EmergencyRules emergencies, CityClock clock, ILogger<SiloHeartbeat> logger) : BackgroundService
 {
@@ -102,9 +102,17 @@ public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity,
             savedClock = ec.GetUtcNow();
             tasks.Add(grains.GetGrain<IClockGrain>(0).Advance(savedClock.Value));
         }
+        // Each silo's event clock moves with the events it takes; every second it also takes the cluster's, so a
+        // grain that moves here after a silo died runs on the same time as before.
+        if (clock.Source is EventClock follower && _beats % 4 == 0) tasks.Add(FollowCluster(follower));
         return Task.WhenAll(tasks).ContinueWith(t =>
         {
             if (t.Exception is { } ex) logger.LogWarning(ex.GetBaseException(), "City activity or clock not saved; retrying next second");
         }, TaskScheduler.Default);
+    }
+
+    private async Task FollowCluster(EventClock eventClock)
+    {
+        if (await grains.GetGrain<IClockGrain>(0).Get() is { } highWater) eventClock.Observe(highWater);
     }
 }
