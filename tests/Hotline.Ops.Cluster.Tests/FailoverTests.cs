@@ -22,7 +22,7 @@ public sealed class FailoverTests
     public async Task A_silo_killed_midway_loses_nothing_and_the_walls_on_the_others_keep_receiving()
     {
         await using var cluster = await TestCluster.StartAsync("failover");
-        try
+        await cluster.Diagnosed(async () =>
         {
             // Every silo accepts the same tokens: created once in the database, written to each silo's tokens.json.
             var files = cluster.Silos.Select(s => File.ReadAllText(Path.Combine(s.DataDir, "tokens.json"))).ToList();
@@ -75,18 +75,14 @@ public sealed class FailoverTests
             Assert.True(consistency.GetProperty("orders").GetInt32() > 0);
             await cluster.AssertBulletinAsync(survivors[1]);
             foreach (var (hub, _) in walls) await hub.DisposeAsync();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw new Xunit.Sdk.XunitException($"{e.Message}\n{cluster.Diagnose()}", e);
-        }
+        });
     }
 
     [Fact]
     public async Task A_rolling_restart_of_every_silo_during_the_replay_loses_nothing()
     {
         await using var cluster = await TestCluster.StartAsync("rolling");
-        try
+        await cluster.Diagnosed(async () =>
         {
             var month = TestCluster.Month();
             var batches = month.Events.Count / Sending.BatchSize;
@@ -116,11 +112,7 @@ public sealed class FailoverTests
             var consistency = await cluster.ConsistencyAsync(cluster.Silos[2], TimeSpan.FromMinutes(3));
             Assert.True(consistency.GetProperty("consistent").GetBoolean(), consistency.GetRawText());
             await cluster.AssertBulletinAsync(cluster.Silos[0]);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw new Xunit.Sdk.XunitException($"{e.Message}\n{cluster.Diagnose()}", e);
-        }
+        });
     }
 
     /// <summary>
@@ -133,7 +125,7 @@ public sealed class FailoverTests
     public async Task Calls_through_a_silo_killed_midway_are_each_counted_once()
     {
         await using var cluster = await TestCluster.StartAsync("calls");
-        try
+        await cluster.Diagnosed(async () =>
         {
             var month = MonthGenerator.Generate(ReplayTargets.February2024, calls: true);
             var until = month.MonthStart.AddHours(12);
@@ -173,11 +165,7 @@ public sealed class FailoverTests
                     q => (q.GetProperty("offered24h").GetInt32(), q.GetProperty("answered24h").GetInt32(), q.GetProperty("abandoned24h").GetInt32()));
             } while (expected.Any(kv => counted.GetValueOrDefault(kv.Key) != kv.Value) && waited.Elapsed < TimeSpan.FromSeconds(30));
             foreach (var (queue, want) in expected) Assert.Equal((queue, want), (queue, counted.GetValueOrDefault(queue)));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw new Xunit.Sdk.XunitException($"{e.Message}\n{cluster.Diagnose()}", e);
-        }
+        });
     }
 
     private static async Task Restart(Task previous, SiloProcess silo, TaskCompletionSource stopped)

@@ -19,7 +19,7 @@ public sealed class RecoveryTests
     {
         await using var cluster = await TestCluster.StartAsync("recovery", silos: 1);
         var silo = cluster.Silos[0];
-        try
+        await cluster.Diagnosed(async () =>
         {
             using (var feeder = cluster.Client(silo, "feeder"))
             {
@@ -59,11 +59,7 @@ public sealed class RecoveryTests
             var healed = await cluster.ConsistencyAsync(silo, TimeSpan.FromMinutes(1));
             Assert.True(healed.GetProperty("consistent").GetBoolean(), healed.GetRawText());
             Assert.Equal(1, await Due(cluster, silo));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw new Xunit.Sdk.XunitException($"{e.Message}\n{cluster.Diagnose()}", e);
-        }
+        });
     }
 
     private static async Task<int> Due(TestCluster cluster, SiloProcess silo)

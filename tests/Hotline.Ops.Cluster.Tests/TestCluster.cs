@@ -59,6 +59,16 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Every silo's output tail, appended to a failure so it can be diagnosed from the test log alone.</summary>
     public string Diagnose() => $"silo logs in {LogDir}\n" + string.Join('\n', Silos.Select(s => s.Tail()));
 
+    /// <summary>Runs a test's body; a failure carries where the silos' logs are and their last lines.</summary>
+    public async Task Diagnosed(Func<Task> body)
+    {
+        try { await body(); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n{Diagnose()}", e);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var s in Silos) await s.DisposeAsync();
