@@ -145,11 +145,15 @@ public sealed class QueueGrain([PersistentState("queue", GrainStorage.Name)] IPe
         _prunedAt = _version;
         var now = clock.GetUtcNow();
         var dayAgo = now - CallWindow.Span;
+        var kept = Kept();
         S.Window.Prune(now);
         foreach (var old in S.Seen.Where(kv => kv.Value < dayAgo).Select(kv => kv.Key).ToList()) S.Seen.Remove(old);
         foreach (var old in S.Calls.Where(kv => kv.Value.Done && kv.Value.OfferedAt < dayAgo).Select(kv => kv.Key).ToList()) S.Calls.Remove(old);
+        if (Kept() == kept) return; // the events' own batches stored everything else
         _changes.Made();
         await Commit();
+
+        int Kept() => S.Window.Minutes.Count + S.Seen.Count + S.Calls.Count;
     }
 }
 
