@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Hotline.Ops.Domain;
 
 /// <summary>
@@ -237,7 +239,7 @@ public sealed class SurgeDetector
     private double HourExpectation(string key, long hour)
     {
         if (!ReferenceEquals(_expectedFor, P)) { _expected.Clear(); _expectedFor = P; }
-        ref var value = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_expected, (key, hour), out var known);
+        ref var value = ref CollectionsMarshal.GetValueRefOrAddDefault(_expected, (key, hour), out var known);
         if (!known) value = ExpectedPerHour(key, CityStart(hour));
         return value;
     }
@@ -260,8 +262,8 @@ public sealed class SurgeDetector
             if (!Counts.Minutes.TryGetValue(m, out var keys)) continue;
             foreach (var (k, n) in keys)
             {
-                System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_count60, k, out _) += n;
-                if (m > end - 15) System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_count15, k, out _) += n;
+                CollectionsMarshal.GetValueRefOrAddDefault(_count60, k, out _) += n;
+                if (m > end - 15) CollectionsMarshal.GetValueRefOrAddDefault(_count15, k, out _) += n;
             }
         }
     }

@@ -62,6 +62,10 @@ public sealed class ClockGrain([PersistentState("clock", GrainStorage.Name)] IPe
 public sealed class CityClock(TimeProvider source) : TimeProvider
 {
     public TimeProvider Source { get; } = source;
+
+    /// <summary>False only for an event clock before its first event: it then reads the wall clock, which says nothing
+    /// of the events' time (nothing should be judged old by it).</summary>
+    public bool KnowsTime => Source is not EventClock { HasTime: false };
     public override DateTimeOffset GetUtcNow() => Source.GetUtcNow();
     public override long GetTimestamp() => Source.GetTimestamp();
 }

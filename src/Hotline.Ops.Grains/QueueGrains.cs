@@ -140,8 +140,7 @@ public sealed class QueueGrain([PersistentState("queue", GrainStorage.Name)] IPe
     /// <summary>Keeps a day of minutes, calls and event ids (calls still waiting or on call stay whatever their age), after any change.</summary>
     private async Task Prune(CancellationToken ct)
     {
-        // An event clock without a time yet reads the wall clock, which would take a replayed day for long past.
-        if (_prunedAt == _version || clock.Source is EventClock { HasTime: false }) return;
+        if (_prunedAt == _version || !clock.KnowsTime) return;
         _prunedAt = _version;
         var now = clock.GetUtcNow();
         var dayAgo = now - CallWindow.Span;

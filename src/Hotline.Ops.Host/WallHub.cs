@@ -94,7 +94,7 @@ public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity,
     private Task Beat(ref DateTimeOffset? savedClock)
     {
         // The surge detector's watermark: this silo's clock, read before the buffer is taken (none before the event clock has a time).
-        DateTimeOffset? watermark = clock.Source is EventClock { HasTime: false } ? null : clock.GetUtcNow();
+        DateTimeOffset? watermark = clock.KnowsTime ? clock.GetUtcNow() : null;
         var tasks = new List<Task> { activity.FlushAsync(grains, watermark) };
         if (++_beats % 12 == 0) tasks.Add(emergencies.RefreshAsync(grains)); // every 3 s
         if (clock.Source is EventClock { HasTime: true } ec && ec.GetUtcNow() != savedClock)

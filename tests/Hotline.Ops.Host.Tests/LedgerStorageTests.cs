@@ -1,7 +1,5 @@
 using System.Text.Json;
 using Hotline.Ops.Grains;
-using Hotline.Ops.Host.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace Hotline.Ops.Host.Tests;
 
@@ -29,8 +27,7 @@ public sealed class LedgerStorageTests
     /// <summary>The ledger's stored rows: each state name with its members (JSON object keys).</summary>
     private static Dictionary<string, HashSet<string>> StoredRows(string dataDir)
     {
-        using var c = new SqliteConnection(SchemaInstaller.SqliteConnectionString(dataDir));
-        c.Open();
+        using var c = SqliteFile.Open(dataDir);
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT GrainTypeString, PayloadBinary FROM OrleansStorage WHERE GrainIdExtensionString = $ext AND GrainTypeString LIKE 'unitMonth%' AND PayloadBinary IS NOT NULL";
         cmd.Parameters.AddWithValue("$ext", Ledger);
@@ -42,16 +39,6 @@ public sealed class LedgerStorageTests
             rows[r.GetString(0)] = doc.RootElement.TryGetProperty("members", out var m) ? m.EnumerateObject().Select(p => p.Name).ToHashSet() : [];
         }
         return rows;
-    }
-
-    private static void Execute(string dataDir, string sql, params (string Name, object Value)[] args)
-    {
-        using var c = new SqliteConnection(SchemaInstaller.SqliteConnectionString(dataDir));
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
-        cmd.ExecuteNonQuery();
     }
 
     [Fact]
@@ -82,9 +69,9 @@ public sealed class LedgerStorageTests
 
         // As stored with fewer pages: every member in one page row, most of them not their own page.
         var crowded = pages[0].Key;
-        Execute(dataDir, "UPDATE OrleansStorage SET PayloadBinary = NULL WHERE GrainIdExtensionString = $ext AND GrainTypeString LIKE 'unitMonthMembers%' AND GrainTypeString <> $page",
+        SqliteFile.Execute(dataDir, "UPDATE OrleansStorage SET PayloadBinary = NULL WHERE GrainIdExtensionString = $ext AND GrainTypeString LIKE 'unitMonthMembers%' AND GrainTypeString <> $page",
             ("$ext", Ledger), ("$page", crowded));
-        Execute(dataDir, "UPDATE OrleansStorage SET PayloadBinary = CAST($json AS BLOB) WHERE GrainIdExtensionString = $ext AND GrainTypeString = $page",
+        SqliteFile.Execute(dataDir, "UPDATE OrleansStorage SET PayloadBinary = CAST($json AS BLOB) WHERE GrainIdExtensionString = $ext AND GrainTypeString = $page",
             ("$ext", Ledger), ("$page", crowded), ("$json", "{\"members\":{" + string.Join(",", expected.Select(id => $"\"{id}\":0")) + "}}"));
         Assert.Equal(n, StoredRows(dataDir)[crowded].Count);
         await using (var s = await RunningServer.StartAsync(dataDir, null, "--clock", "event"))
@@ -96,8 +83,8 @@ public sealed class LedgerStorageTests
 
         // As stored before pages: every member in the ledger's own row, no page rows.
         var members = string.Join(",", expected.Select(id => $"\"{id}\":0"));
-        Execute(dataDir, "UPDATE OrleansStorage SET PayloadBinary = NULL WHERE GrainIdExtensionString = $ext AND GrainTypeString LIKE 'unitMonthMembers%'", ("$ext", Ledger));
-        Execute(dataDir, "UPDATE OrleansStorage SET PayloadBinary = CAST(json_set(CAST(PayloadBinary AS TEXT), '$.members', json($m)) AS BLOB) WHERE GrainIdExtensionString = $ext AND GrainTypeString = 'unitMonth'",
+        SqliteFile.Execute(dataDir, "UPDATE OrleansStorage SET PayloadBinary = NULL WHERE GrainIdExtensionString = $ext AND GrainTypeString LIKE 'unitMonthMembers%'", ("$ext", Ledger));
+        SqliteFile.Execute(dataDir, "UPDATE OrleansStorage SET PayloadBinary = CAST(json_set(CAST(PayloadBinary AS TEXT), '$.members', json($m)) AS BLOB) WHERE GrainIdExtensionString = $ext AND GrainTypeString = 'unitMonth'",
             ("$ext", Ledger), ("$m", "{" + members + "}"));
         Assert.Equal(n, StoredRows(dataDir)["unitMonth"].Count);
 

@@ -3,8 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hotline.Ops.Contracts;
-using Hotline.Ops.Host.Storage;
-using Microsoft.Data.Sqlite;
 using Hotline.Ops.Domain;
 using Hotline.Ops.Replay;
 using Xunit.Abstractions;
@@ -212,28 +210,13 @@ public sealed class QueueFeedTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     /// <summary>A grain state's stored payload (SQLite), or null when it has no row.</summary>
-    private static string? StoredPayload(string dataDir, string stateName, string key)
-    {
-        using var c = new SqliteConnection(SchemaInstaller.SqliteConnectionString(dataDir));
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT PayloadBinary FROM OrleansStorage WHERE GrainTypeString = $type AND GrainIdExtensionString = $key";
-        cmd.Parameters.AddWithValue("$type", stateName);
-        cmd.Parameters.AddWithValue("$key", key);
-        return cmd.ExecuteScalar() is byte[] b ? System.Text.Encoding.UTF8.GetString(b) : null;
-    }
+    private static string? StoredPayload(string dataDir, string stateName, string key) =>
+        SqliteFile.Scalar(dataDir, "SELECT PayloadBinary FROM OrleansStorage WHERE GrainTypeString = $type AND GrainIdExtensionString = $key",
+            ("$type", stateName), ("$key", key)) is byte[] b ? System.Text.Encoding.UTF8.GetString(b) : null;
 
-    private static void StorePayload(string dataDir, string stateName, string key, string payload)
-    {
-        using var c = new SqliteConnection(SchemaInstaller.SqliteConnectionString(dataDir));
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE OrleansStorage SET PayloadBinary = $payload WHERE GrainTypeString = $type AND GrainIdExtensionString = $key";
-        cmd.Parameters.AddWithValue("$payload", System.Text.Encoding.UTF8.GetBytes(payload));
-        cmd.Parameters.AddWithValue("$type", stateName);
-        cmd.Parameters.AddWithValue("$key", key);
-        Assert.Equal(1, cmd.ExecuteNonQuery());
-    }
+    private static void StorePayload(string dataDir, string stateName, string key, string payload) =>
+        Assert.Equal(1, SqliteFile.Execute(dataDir, "UPDATE OrleansStorage SET PayloadBinary = $payload WHERE GrainTypeString = $type AND GrainIdExtensionString = $key",
+            ("$payload", System.Text.Encoding.UTF8.GetBytes(payload)), ("$type", stateName), ("$key", key)));
 
     [Fact]
     public async Task Call_and_agent_events_are_stored_before_their_batch_is_answered()

@@ -58,19 +58,27 @@ public sealed class EventIngest(IGrainFactory grains, QueueSettings queues, Grai
             var applied = await grains.GetGrain<ITicketGrain>(kv.Key).Apply(kv.Value.Select(i => events[i].Event!).ToArray());
             for (var j = 0; j < applied.Length; j++) results[kv.Value[j]] = applied[j];
         }));
-        var touched = new CallGrains();
-        foreach (var i in calls) results[i] = await ApplyCallAsync(events[i].Event!, touched);
-        // One write per agent and queue the batch touched, before the batch is answered (they applied in memory).
-        await Task.WhenAll(touched.Agents.Select(a => grains.GetGrain<IAgentGrain>(a).Commit())
-            .Concat(touched.Queues.Select(q => grains.GetGrain<IQueueGrain>(q).Commit())));
-        foreach (var i in calls)
-            if (results[i].Status == EventStatus.Accepted) eventTime.Observe(events[i].Event!.At!.Value);
+        if (calls.Count > 0) await ApplyCallsAsync(events, calls, results);
         await tickets;
         return new EventBatchResult(
             results.Count(r => r.Status == EventStatus.Accepted),
             results.Count(r => r.Status == EventStatus.Duplicate),
             results.Count(r => r.Status == EventStatus.Rejected),
             results);
+    }
+
+    /// <summary>
+    /// The batch's call and agent events in its order, applied in memory; then one write per agent and queue they
+    /// touched, before the batch is answered.
+    /// </summary>
+    private async Task ApplyCallsAsync(IReadOnlyList<ParsedEvent> events, List<int> calls, EventResult[] results)
+    {
+        var touched = new CallGrains();
+        foreach (var i in calls) results[i] = await ApplyCallAsync(events[i].Event!, touched);
+        await Task.WhenAll(touched.Agents.Select(a => grains.GetGrain<IAgentGrain>(a).Commit())
+            .Concat(touched.Queues.Select(q => grains.GetGrain<IQueueGrain>(q).Commit())));
+        foreach (var i in calls)
+            if (results[i].Status == EventStatus.Accepted) eventTime.Observe(events[i].Event!.At!.Value);
     }
 
     /// <summary>The agents and queues a batch's call events went to: each is committed once, whatever the events' outcome.</summary>
