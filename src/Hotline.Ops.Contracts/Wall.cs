@@ -32,9 +32,11 @@ public static class WallTopics
 /// <summary>Each silo's bridge to its own hub connections (GPSTracker's per-silo hub observer).</summary>
 public interface IWallObserver : IGrainObserver
 {
-    /// <summary>One-way: a silo that died (and is not yet declared dead) must not hold up the pushes to the others.</summary>
-    [OneWay]
-    Task Push(WallMessage message);
+    /// <summary>
+    /// A batch in the order published. Answered once the hub has taken it: each silo's outbox sends the next batch only
+    /// then, which is what keeps the order (one-way calls do not).
+    /// </summary>
+    Task Push(WallMessage[] messages);
 }
 
 /// <summary>The silos' wall observers, re-registered by each silo periodically so dead silos drop out.</summary>
@@ -42,13 +44,6 @@ public interface IWallDirectoryGrain : IGrainWithIntegerKey
 {
     Task Register(string silo, IWallObserver observer);
     Task<IReadOnlyList<IWallObserver>> List();
-}
-
-/// <summary>Fans a message out to every silo's observer; a local stateless worker, so no grain sits on the push path.</summary>
-public interface IWallPublisherGrain : IGrainWithIntegerKey
-{
-    [OneWay]
-    Task Publish(WallMessage message);
 }
 
 /// <summary>The event-time clock's high-water mark, kept so a restarted server resumes at the replay's time.</summary>

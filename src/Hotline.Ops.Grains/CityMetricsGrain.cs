@@ -92,12 +92,12 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
         _lastCity = city.Json;
         var wasDirty = _dirty;
         _dirty = false;
-        await GrainFactory.Publish(city);
-        await GrainFactory.Publish(city with { Topic = WallTopics.Lead });
+        this.Publish(city);
+        this.Publish(city with { Topic = WallTopics.Lead });
         if (!wasDirty) return;
         var league = LeagueMessage(now);
-        await GrainFactory.Publish(league);
-        await GrainFactory.Publish(league with { Topic = WallTopics.Lead });
+        this.Publish(league);
+        this.Publish(league with { Topic = WallTopics.Lead });
     }
 
     private async Task RefreshUnits()

@@ -90,8 +90,8 @@ public sealed class EmergencyDirectoryGrain(
     private async Task Push(Emergency e, string phase, int count)
     {
         var m = WallMessage.Of(WallTopics.Wall, WallTopics.Methods.Emergency, new EmergencyMessage(e.Id, e.Name, phase, count, clock.GetUtcNow()));
-        await GrainFactory.Publish(m);
-        await GrainFactory.Publish(m with { Topic = WallTopics.Lead });
+        this.Publish(m);
+        this.Publish(m with { Topic = WallTopics.Lead });
     }
 }
 

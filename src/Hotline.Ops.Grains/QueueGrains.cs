@@ -270,7 +270,7 @@ public sealed class QueueBoardGrain(CityClock clock, QueueSettings settings) : G
         if (key == _lastKey) return;
         _lastKey = key;
         var lead = QueueBoards.Build(figures, settings, now, withAgents: true);
-        await GrainFactory.Publish(WallMessage.Of(WallTopics.Lead, WallTopics.Methods.QueueStatus, lead));
-        await GrainFactory.Publish(WallMessage.Of(WallTopics.Wall, WallTopics.Methods.QueueStatus, lead with { Agents = null }));
+        this.Publish(WallMessage.Of(WallTopics.Lead, WallTopics.Methods.QueueStatus, lead));
+        this.Publish(WallMessage.Of(WallTopics.Wall, WallTopics.Methods.QueueStatus, lead with { Agents = null }));
     }
 }

@@ -33,8 +33,8 @@ public sealed class SurgeGrain([PersistentState("surges", GrainStorage.Name)] IP
         {
             state.State.Surges[a.Id] = state.State.Surges.TryGetValue(a.Id, out var r) ? r.With(a) : SurgeRecord.Of(a);
             var message = WallMessage.Of(WallTopics.Wall, WallTopics.Methods.Surge, a);
-            await GrainFactory.Publish(message);
-            await GrainFactory.Publish(message with { Topic = WallTopics.Lead });
+            this.Publish(message);
+            this.Publish(message with { Topic = WallTopics.Lead });
             if (a.Phase != SurgePhase.Update) logger.LogInformation("Surge {Phase} {Key}: {Count} against {Baseline}", a.Phase, a.Key, a.Count, a.Baseline);
         }
         // The learned baselines change once an hour; the alerts at once.

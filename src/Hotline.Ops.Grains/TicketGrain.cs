@@ -95,7 +95,7 @@ public sealed class TicketGrain(
         }
         await DeliverOutbox();
         foreach (var (e, s) in accepted)
-            if (s.Tags.Any(IsEmergencyTag) && e.Type is ("dispatched" or "reassigned") && s.UnitId is { } unit) await NotifyUnit(s, unit);
+            if (s.Tags.Any(IsEmergencyTag) && e.Type is ("dispatched" or "reassigned") && s.UnitId is { } unit) NotifyUnit(s, unit);
         return results;
     }
 
@@ -143,11 +143,11 @@ public sealed class TicketGrain(
     }
 
     /// <summary>An emergency's order goes to its unit's screen at once.</summary>
-    private Task NotifyUnit(TicketState s, string unitId)
+    private void NotifyUnit(TicketState s, string unitId)
     {
         var em = s.Tags.Where(IsEmergencyTag).Select(t => t["emergency:".Length..]).First();
         var name = emergencies.Active.FirstOrDefault(x => x.Id == em)?.Name ?? em;
-        return GrainFactory.Publish(WallMessage.Of(WallTopics.Unit(unitId), WallTopics.Methods.Emergency,
+        this.Publish(WallMessage.Of(WallTopics.Unit(unitId), WallTopics.Methods.Emergency,
             new EmergencyMessage(em, name, "order", 0, s.LastEventAt, s.TicketId, unitId, s.Deadline)));
     }
 

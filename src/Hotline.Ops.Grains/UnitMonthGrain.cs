@@ -362,7 +362,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         }
         _forecastStale = card is not null && !forecastDue;
         await GrainFactory.GetGrain<ICityMetricsGrain>(0).ReportUnitMonth(summary with { HotlineForecast = card?.Hotline.Forecast?.ExpectedGrade });
-        if (card is not null) await GrainFactory.Publish(WallMessage.Of(WallTopics.Unit(_unitId), WallTopics.Methods.UnitMetrics, card));
+        if (card is not null) this.Publish(WallMessage.Of(WallTopics.Unit(_unitId), WallTopics.Methods.UnitMetrics, card));
     }
 
     /// <summary>Sends every warning that has fallen due, in order, each once: recorded durably before it goes out.</summary>
@@ -392,8 +392,8 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         await _commit.CommitAsync();
         foreach (var w in due)
         {
-            await GrainFactory.Publish(WallMessage.Of(WallTopics.Wall, WallTopics.Methods.OverdueWarning, w));
-            await GrainFactory.Publish(WallMessage.Of(WallTopics.Unit(_unitId), WallTopics.Methods.OverdueWarning, w));
+            this.Publish(WallMessage.Of(WallTopics.Wall, WallTopics.Methods.OverdueWarning, w));
+            this.Publish(WallMessage.Of(WallTopics.Unit(_unitId), WallTopics.Methods.OverdueWarning, w));
         }
     }
 

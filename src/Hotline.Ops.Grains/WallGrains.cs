@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Hotline.Ops.Contracts;
 using Microsoft.Extensions.Logging;
-using Orleans.Concurrency;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Hotline.Ops.Grains;
 
@@ -29,30 +31,87 @@ public sealed class WallDirectoryGrain(IClusterMembershipService membership) : G
     }
 }
 
-/// <summary>Pushes a message to every silo's observer; a stateless worker on the caller's silo, with a short-lived cache.</summary>
-[StatelessWorker]
-public sealed class WallPublisherGrain(ILogger<WallPublisherGrain> logger) : Grain, IWallPublisherGrain
+/// <summary>
+/// This silo's outbox of wall messages, with one lane per silo's observer. Orleans does not keep the order of one-way
+/// calls (a burst of them to an observer arrived reversed; CI once saw a surge's first update before its start), so a
+/// lane sends its messages in batches, one call at a time, the next only once the last is answered: a surge's start
+/// reaches the wall before its updates and its end last. A silo that died holds up only its own lane, which is bounded.
+/// </summary>
+public sealed class WallOutbox(IGrainFactory grains, ILogger<WallOutbox> logger) : BackgroundService
 {
-    private IReadOnlyList<IWallObserver> _observers = [];
-    private long _fetchedAt;
+    private const int LaneCapacity = 10_000;
+    private const int BatchSize = 256;
+    private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(3);
+    private Lane[] _lanes = [];
 
-    public async Task Publish(WallMessage message)
+    /// <summary>Queues the message for every silo's walls, behind the messages posted before it; never waits.</summary>
+    public void Post(WallMessage message)
     {
-        if (_fetchedAt == 0 || Stopwatch.GetElapsedTime(_fetchedAt) > TimeSpan.FromSeconds(3))
+        foreach (var lane in Volatile.Read(ref _lanes)) lane.Messages.Writer.TryWrite(message);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
         {
-            _observers = await GrainFactory.GetGrain<IWallDirectoryGrain>(0).List();
-            _fetchedAt = Stopwatch.GetTimestamp();
+            try { Follow(await grains.GetGrain<IWallDirectoryGrain>(0).List()); }
+            catch (Exception ex) when (!ct.IsCancellationRequested) { logger.LogDebug(ex, "Wall observers not listed; retrying"); }
+            // Until the first observer is known (the silo starting), look again soon.
+            try { await Task.Delay(_lanes.Length == 0 ? TimeSpan.FromMilliseconds(250) : Refresh, ct); }
+            catch (OperationCanceledException) { break; }
         }
-        foreach (var o in _observers)
+        foreach (var lane in _lanes) lane.Messages.Writer.TryComplete();
+    }
+
+    /// <summary>Opens a lane for each new observer and closes those of silos no longer listed.</summary>
+    private void Follow(IReadOnlyList<IWallObserver> observers)
+    {
+        var lanes = observers.Select(o => _lanes.FirstOrDefault(l => l.Observer.GetGrainId() == o.GetGrainId()) ?? Lane.Open(o, logger)).ToArray();
+        foreach (var closed in _lanes.Except(lanes)) closed.Messages.Writer.TryComplete();
+        Volatile.Write(ref _lanes, lanes);
+    }
+
+    private sealed class Lane
+    {
+        public required IWallObserver Observer { get; init; }
+        public Channel<WallMessage> Messages { get; } = Channel.CreateBounded<WallMessage>(
+            new BoundedChannelOptions(LaneCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+        public static Lane Open(IWallObserver observer, ILogger logger)
         {
-            try { await o.Push(message); }
-            catch (Exception ex) { logger.LogDebug(ex, "A wall observer did not take {Method}", message.Method); }
+            var lane = new Lane { Observer = observer };
+            _ = Task.Run(() => lane.Send(logger));
+            return lane;
+        }
+
+        private async Task Send(ILogger logger)
+        {
+            var reader = Messages.Reader;
+            var batch = new List<WallMessage>(BatchSize);
+            var failing = false;
+            while (await reader.WaitToReadAsync())
+            {
+                while (batch.Count < BatchSize && reader.TryRead(out var m)) batch.Add(m);
+                try
+                {
+                    await Observer.Push([.. batch]);
+                    failing = false;
+                }
+                catch (Exception ex)
+                {
+                    // A silo that died: its walls reconnect to another silo and get a fresh snapshot there.
+                    if (!failing) logger.LogWarning(ex, "A silo's walls did not take {Count} messages", batch.Count);
+                    failing = true;
+                }
+                batch.Clear();
+            }
         }
     }
 }
 
 public static class WallPublishing
 {
-    public static Task Publish(this IGrainFactory grains, WallMessage message) =>
-        grains.GetGrain<IWallPublisherGrain>(0).Publish(message);
+    /// <summary>Sends the message to the walls, in the order this grain publishes (through its silo's <see cref="WallOutbox"/>).</summary>
+    public static void Publish(this IGrainBase grain, WallMessage message) =>
+        grain.GrainContext.ActivationServices.GetRequiredService<WallOutbox>().Post(message);
 }

@@ -43,6 +43,7 @@ public static class HotlineServer
         }
         builder.Services.AddSingleton<ActivityBuffer>();
         builder.Services.AddSingleton<EmergencyRules>();
+        builder.Services.AddSingleton<WallOutbox>().AddHostedService(sp => sp.GetRequiredService<WallOutbox>());
         builder.Services.AddSingleton(WorkingCalendar.China);
         // Deadlines and grade bounds are configuration (appsettings.json, environment, command line).
         builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:Deadlines").Get<DeadlinePolicy>() ?? DeadlinePolicy.Default);

@@ -58,7 +58,11 @@ public sealed class WallHub(IGrainFactory grains, CityClock clock) : Hub
 public sealed class WallHubBridge(IGrainFactory grains, IHubContext<WallHub> hub, ILocalSiloDetails silo, ILogger<WallHubBridge> logger)
     : BackgroundService, IWallObserver
 {
-    public Task Push(WallMessage message) => hub.Clients.Group(message.Topic).SendAsync(message.Method, WallHub.Payload(message));
+    public async Task Push(WallMessage[] messages)
+    {
+        // One after another: a connection's writes keep their order only when each waits for the last.
+        foreach (var m in messages) await hub.Clients.Group(m.Topic).SendAsync(m.Method, WallHub.Payload(m));
+    }
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {

@@ -42,6 +42,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<IEventTimeSink, NoEventTimeSink>();
             silo.Services.AddSingleton<ActivityBuffer>();
             silo.Services.AddSingleton<EmergencyRules>();
+            silo.Services.AddSingleton<WallOutbox>().AddHostedService(sp => sp.GetRequiredService<WallOutbox>());
             silo.AddMemoryGrainStorage("PubSubStore");
             silo.UseInMemoryReminderService();
         }
