@@ -43,7 +43,6 @@ public static class HotlineServer
         }
         builder.Services.AddSingleton<ActivityBuffer>();
         builder.Services.AddSingleton<EmergencyRules>();
-        builder.Services.AddSingleton<WallOutbox>().AddHostedService(sp => sp.GetRequiredService<WallOutbox>());
         builder.Services.AddSingleton(WorkingCalendar.China);
         // Deadlines and grade bounds are configuration (appsettings.json, environment, command line).
         builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:Deadlines").Get<DeadlinePolicy>() ?? DeadlinePolicy.Default);
@@ -85,6 +84,8 @@ public static class HotlineServer
         builder.Services.AddSingleton(sp => new StoredTickets(options.Postgres, sqlite, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.ServiceId));
         builder.Services.AddHostedService<Cluster.OutboxRecovery>();
         if (options.Demo) builder.Services.AddHostedService<DemoReplay>();
+        // Registered after the silo: started once it runs, stopped before it stops.
+        builder.Services.AddSingleton<WallOutbox>().AddHostedService(sp => sp.GetRequiredService<WallOutbox>());
         builder.Services.AddSingleton<WallHubBridge>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WallHubBridge>());
         builder.Services.AddSignalR().AddJsonProtocol(o =>
