@@ -43,11 +43,27 @@ public sealed class WallOutbox(IGrainFactory grains, ILogger<WallOutbox> logger)
     private const int BatchSize = 256;
     private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(3);
     private Lane[] _lanes = [];
+    private readonly Queue<WallMessage> _early = new();
 
     /// <summary>Queues the message for every silo's walls, behind the messages posted before it; never waits.</summary>
     public void Post(WallMessage message)
     {
-        foreach (var lane in Volatile.Read(ref _lanes)) lane.Messages.Writer.TryWrite(message);
+        if (Volatile.Read(ref _lanes) is { Length: > 0 } lanes)
+        {
+            foreach (var lane in lanes) lane.Messages.Writer.TryWrite(message);
+            return;
+        }
+        lock (_early)
+        {
+            if (_lanes.Length > 0)
+            {
+                foreach (var lane in _lanes) lane.Messages.Writer.TryWrite(message);
+                return;
+            }
+            // The silo is starting and no observer is known yet: kept for the first ones (an emergency declared at once).
+            if (_early.Count == LaneCapacity) _early.Dequeue();
+            _early.Enqueue(message);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken ct)
@@ -68,7 +84,15 @@ public sealed class WallOutbox(IGrainFactory grains, ILogger<WallOutbox> logger)
     {
         var lanes = observers.Select(o => _lanes.FirstOrDefault(l => l.Observer.GetGrainId() == o.GetGrainId()) ?? Lane.Open(o, logger)).ToArray();
         foreach (var closed in _lanes.Except(lanes)) closed.Messages.Writer.TryComplete();
-        Volatile.Write(ref _lanes, lanes);
+        lock (_early)
+        {
+            // The first observers get what was posted before them, ahead of anything posted after.
+            if (_lanes.Length == 0)
+                foreach (var m in _early)
+                    foreach (var lane in lanes) lane.Messages.Writer.TryWrite(m);
+            if (lanes.Length > 0) _early.Clear();
+            Volatile.Write(ref _lanes, lanes);
+        }
     }
 
     private sealed class Lane

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Hotline.Ops.Contracts;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.TestingHost;
 
 namespace Hotline.Ops.Grains.Tests;
@@ -15,13 +16,13 @@ public sealed class WallPushOrderTests(ClusterFixture fixture)
     private const string Method = "orderProbe";
 
     /// <summary>Stands in for a silo's hub bridge: it records the probes it is pushed.</summary>
-    private sealed class Recorder : IWallObserver
+    private sealed class Recorder(string method = Method) : IWallObserver
     {
         public readonly ConcurrentQueue<int> Received = new();
 
         public Task Push(WallMessage[] messages)
         {
-            foreach (var m in messages.Where(m => m.Method == Method)) Received.Enqueue(int.Parse(m.Json));
+            foreach (var m in messages.Where(m => m.Method == method)) Received.Enqueue(int.Parse(m.Json));
             return Task.CompletedTask;
         }
     }
@@ -63,5 +64,26 @@ public sealed class WallPushOrderTests(ClusterFixture fixture)
         Assert.Equal(Enumerable.Range(0, n), recorder.Received);
         GC.KeepAlive(recorder);
         GC.KeepAlive(hung);
+    }
+
+    [Fact]
+    public async Task Messages_posted_before_any_wall_is_known_reach_the_first_walls_ahead_of_later_ones()
+    {
+        // A silo starting: an emergency declared at once is published before the outbox has looked up any observer.
+        const string method = "earlyProbe";
+        var primary = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost.Services;
+        var outbox = new WallOutbox(primary.GetRequiredService<IGrainFactory>(), NullLogger<WallOutbox>.Instance);
+        for (var i = 0; i < 100; i++) outbox.Post(WallMessage.Of(WallTopics.Wall, method, i));
+        var recorder = new Recorder(method);
+        await fixture.Grains.GetGrain<IWallDirectoryGrain>(0).Register(fixture.Cluster.Primary!.SiloAddress.ToString(),
+            primary.GetRequiredService<IGrainFactory>().CreateObjectReference<IWallObserver>(recorder));
+
+        await outbox.StartAsync(CancellationToken.None);
+        for (var i = 100; i < 200; i++) outbox.Post(WallMessage.Of(WallTopics.Wall, method, i));
+        for (var i = 0; i < 100 && recorder.Received.Count < 200; i++) await Task.Delay(100);
+
+        Assert.Equal(Enumerable.Range(0, 200), recorder.Received);
+        await outbox.StopAsync(CancellationToken.None);
+        GC.KeepAlive(recorder);
     }
 }
