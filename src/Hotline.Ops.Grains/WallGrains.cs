@@ -42,27 +42,24 @@ public sealed class WallOutbox(IGrainFactory grains, ILogger<WallOutbox> logger)
     private const int LaneCapacity = 10_000;
     private const int BatchSize = 256;
     private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(3);
+    private readonly Lock _gate = new();
+    /// <summary>Written under <see cref="_gate"/>; read without it only by the loop that writes it.</summary>
     private Lane[] _lanes = [];
+    /// <summary>What was posted while no observer was known (a silo starting: an emergency declared at once).</summary>
     private readonly Queue<WallMessage> _early = new();
 
     /// <summary>Queues the message for every silo's walls, behind the messages posted before it; never waits.</summary>
     public void Post(WallMessage message)
     {
-        if (Volatile.Read(ref _lanes) is { Length: > 0 } lanes)
+        lock (_gate)
         {
-            foreach (var lane in lanes) lane.Messages.Writer.TryWrite(message);
-            return;
-        }
-        lock (_early)
-        {
-            if (_lanes.Length > 0)
+            if (_lanes.Length == 0)
             {
-                foreach (var lane in _lanes) lane.Messages.Writer.TryWrite(message);
+                if (_early.Count == LaneCapacity) _early.Dequeue();
+                _early.Enqueue(message);
                 return;
             }
-            // The silo is starting and no observer is known yet: kept for the first ones (an emergency declared at once).
-            if (_early.Count == LaneCapacity) _early.Dequeue();
-            _early.Enqueue(message);
+            foreach (var lane in _lanes) lane.Messages.Writer.TryWrite(message);
         }
     }
 
@@ -84,14 +81,16 @@ public sealed class WallOutbox(IGrainFactory grains, ILogger<WallOutbox> logger)
     {
         var lanes = observers.Select(o => _lanes.FirstOrDefault(l => l.Observer.GetGrainId() == o.GetGrainId()) ?? Lane.Open(o, logger)).ToArray();
         foreach (var closed in _lanes.Except(lanes)) closed.Messages.Writer.TryComplete();
-        lock (_early)
+        lock (_gate)
         {
-            // The first observers get what was posted before them, ahead of anything posted after.
-            if (_lanes.Length == 0)
-                foreach (var m in _early)
-                    foreach (var lane in lanes) lane.Messages.Writer.TryWrite(m);
-            if (lanes.Length > 0) _early.Clear();
-            Volatile.Write(ref _lanes, lanes);
+            // Only while no lane was open is anything kept: the first observers get it, ahead of what is posted after.
+            if (lanes.Length > 0)
+            {
+                foreach (var lane in lanes)
+                    foreach (var m in _early) lane.Messages.Writer.TryWrite(m);
+                _early.Clear();
+            }
+            _lanes = lanes;
         }
     }
 
