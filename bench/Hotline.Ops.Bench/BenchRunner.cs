@@ -208,6 +208,8 @@ public static class BenchRunner
         var report = Header(o, total.Elapsed, loadBefore, LoadAverage(), targets) + sections
             + (File.Exists(findings) ? "\n" + await File.ReadAllTextAsync(findings) : "");
         if (o.OutFile is { } file) await File.WriteAllTextAsync(file, report);
+        // Only the servers' logs are left (each server deleted its data); a run that failed keeps them to be read.
+        ServerProcess.DeleteDirectory(o.WorkDir);
         return report;
     }
 
@@ -398,11 +400,13 @@ public sealed class BenchDatabase : IAsyncDisposable
 public sealed class InProcessServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly string _dataDir;
     public IGrainFactory Grains { get; }
 
-    private InProcessServer(WebApplication app)
+    private InProcessServer(WebApplication app, string dataDir)
     {
         _app = app;
+        _dataDir = dataDir;
         Grains = app.Services.GetRequiredService<IGrainFactory>();
     }
 
@@ -422,12 +426,13 @@ public sealed class InProcessServer : IAsyncDisposable
             if (waited.Elapsed > TimeSpan.FromSeconds(120)) throw new TimeoutException("the in-process server was not ready within 120 s");
             await Task.Delay(100);
         }
-        return new InProcessServer(app);
+        return new InProcessServer(app, dataDir);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        ServerProcess.DeleteDirectory(_dataDir);
     }
 }

@@ -18,6 +18,8 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     public string Url { get; }
     public string LogFile { get; }
+    /// <summary>The server's data directory: deleted once the process has stopped (a February replay leaves gigabytes).</summary>
+    public string DataDir { get; }
     public int ProcessId => _process.Id;
 
     /// <summary>CPU time the server process used so far (all threads).</summary>
@@ -27,11 +29,12 @@ public sealed class ServerProcess : IAsyncDisposable
         return _process.TotalProcessorTime;
     }
 
-    private ServerProcess(Process process, string url, string logFile)
+    private ServerProcess(Process process, string url, string logFile, string dataDir)
     {
         _process = process;
         Url = url;
         LogFile = logFile;
+        DataDir = dataDir;
     }
 
     /// <summary>
@@ -76,7 +79,7 @@ public sealed class ServerProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ServerProcess(process, url, logFile);
+        var server = new ServerProcess(process, url, logFile, dataDir);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(120))
@@ -84,6 +87,7 @@ public sealed class ServerProcess : IAsyncDisposable
             if (process.HasExited)
             {
                 process.WaitForExit(); // the log's last lines
+                DeleteDirectory(dataDir);
                 var message = $"the server exited with {process.ExitCode}; see {logFile}";
                 string text;
                 lock (log)
@@ -114,6 +118,16 @@ public sealed class ServerProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        DeleteDirectory(DataDir);
+    }
+
+    /// <summary>Deletes a server's data directory; one that cannot be deleted is left to the temp folder's cleaning.</summary>
+    public static void DeleteDirectory(string dir)
+    {
+        try { Directory.Delete(dir, recursive: true); }
+        catch (DirectoryNotFoundException) { }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     public static int FreePort()

@@ -189,7 +189,7 @@ public sealed class TokenSourceTests
     [Fact]
     public async Task Generated_tokens_are_written_once_private_and_reused_after_a_restart()
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "hotline-test-" + Guid.NewGuid().ToString("N"));
+        using var dataDir = new TestDataDir();
         ServerTokens first;
         await using (var s = await RunningServer.StartAsync(dataDir))
         {
@@ -212,7 +212,7 @@ public sealed class TokenSourceTests
     [Fact]
     public async Task Configured_tokens_are_used_instead_of_generated_ones()
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "hotline-test-" + Guid.NewGuid().ToString("N"));
+        using var dataDir = new TestDataDir();
         await using var s = await RunningServer.StartAsync(dataDir, null,
             "--Hotline:Tokens:admin=configured-admin-token", "--Hotline:Tokens:wall=configured-wall-token",
             "--Hotline:Tokens:Units:water-group=configured-water-token");

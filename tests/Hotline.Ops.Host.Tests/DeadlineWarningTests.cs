@@ -40,7 +40,7 @@ public sealed class DeadlineWarningTests
     [Fact]
     public async Task Warnings_fire_once_each_in_order_across_a_restart()
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "hotline-test-" + Guid.NewGuid().ToString("N"));
+        using var dataDir = new TestDataDir();
         await using (var s = await RunningServer.StartAsync(dataDir, null, "--clock", "event"))
         {
             var (hub, warnings) = await Watch(s);

@@ -45,7 +45,7 @@ public sealed class LedgerStorageTests
     public async Task Members_are_stored_in_pages_survive_a_restart_and_members_stored_elsewhere_move_to_their_page()
     {
         const int n = 60;
-        var dataDir = Path.Combine(Path.GetTempPath(), "hotline-test-" + Guid.NewGuid().ToString("N"));
+        using var dataDir = new TestDataDir();
         await using (var s = await RunningServer.StartAsync(dataDir, null, "--clock", "event"))
         {
             var orders = Orders(n);

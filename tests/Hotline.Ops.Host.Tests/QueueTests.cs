@@ -221,7 +221,7 @@ public sealed class QueueFeedTests(ServerFixture fixture) : IClassFixture<Server
     [Fact]
     public async Task Call_and_agent_events_are_stored_before_their_batch_is_answered()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "hotline-queue-durable-" + Guid.NewGuid().ToString("N"));
+        using var dir = new TestDataDir();
         const string agent = "durable-01";
         await using var server = await RunningServer.StartAsync(dir);
         var r = await server.PostEventsAsync(new object[]
@@ -247,7 +247,7 @@ public sealed class QueueFeedTests(ServerFixture fixture) : IClassFixture<Server
     [Fact]
     public async Task A_call_event_stored_by_only_its_agent_or_only_its_queue_is_completed_when_sent_again()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "hotline-queue-half-" + Guid.NewGuid().ToString("N"));
+        using var dir = new TestDataDir();
         const string keptByAgent = "half-agent", keptByQueue = "half-queue";
         object Answer(string agent, string call) => new { id = $"{call}-a", type = "callAnswered", at = T(31), queue = "general", callId = call, agent };
         object End(string agent, string call) => new { id = $"{call}-e", type = "callEnded", at = T(33), queue = "general", callId = call, agent };
@@ -294,7 +294,7 @@ public sealed class QueueFeedTests(ServerFixture fixture) : IClassFixture<Server
 
     private static async Task RestartKeepsQueues(string? postgres)
     {
-        var dir = Path.Combine(Path.GetTempPath(), "hotline-queue-restart-" + Guid.NewGuid().ToString("N"));
+        using var dir = new TestDataDir();
         var agent = "restart-01";
         await using (var first = await RunningServer.StartAsync(dir, postgres))
         {

@@ -20,6 +20,9 @@ public sealed class RunningServer : IAsyncDisposable
     /// <summary>The generated tokens (role → token, unit id → token), or null when they come from configuration.</summary>
     public ServerTokens? Tokens { get; }
 
+    /// <summary>The data directory when this server made it (deleted on dispose); null when the test passed its own.</summary>
+    private TestDataDir? _ownDir;
+
     private RunningServer(WebApplication app, string url, string dataDir)
     {
         _app = app;
@@ -49,14 +52,15 @@ public sealed class RunningServer : IAsyncDisposable
 
     public static async Task<RunningServer> StartAsync(string? dataDir = null, string? postgres = null, params string[] extra)
     {
-        dataDir ??= Path.Combine(Path.GetTempPath(), "hotline-test-" + Guid.NewGuid().ToString("N"));
+        var ownDir = dataDir is null ? new TestDataDir() : null;
+        dataDir ??= ownDir!.Path;
         var url = $"http://127.0.0.1:{TestPorts.Free()}";
         var args = new List<string> { "--urls", url, "--data-dir", dataDir, "--silo-port", TestPorts.Free().ToString(), "--gateway-port", TestPorts.Free().ToString() };
         if (postgres is not null) args.AddRange(["--postgres", postgres]);
         args.AddRange(extra);
         var app = HotlineServer.Build([.. args]);
         await app.StartAsync();
-        var server = new RunningServer(app, url, dataDir);
+        var server = new RunningServer(app, url, dataDir) { _ownDir = ownDir };
         for (var i = 0; i < 100; i++)
         {
             if ((await server.Http.GetAsync("/health/ready")).IsSuccessStatusCode) return server;
@@ -85,6 +89,7 @@ public sealed class RunningServer : IAsyncDisposable
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _ownDir?.Dispose();
     }
 }
 

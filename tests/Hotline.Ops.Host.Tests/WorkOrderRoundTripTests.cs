@@ -28,10 +28,9 @@ public sealed class WorkOrderRoundTripTests
     private static async Task RoundTrip(string? postgres)
     {
         string ticketBefore, cardBefore;
-        string dataDir;
-        await using (var server = await RunningServer.StartAsync(postgres: postgres))
+        using var dataDir = new TestDataDir();
+        await using (var server = await RunningServer.StartAsync(dataDir, postgres))
         {
-            dataDir = server.DataDir;
             var r = await server.PostEventsAsync(OneWorkOrder("RT-1", "dissatisfied"));
             Assert.Equal(5, r.Accepted);
             r = await server.PostEventsAsync(OneWorkOrder("RT-2", "satisfied"));
