@@ -52,6 +52,7 @@ public static class BenchRunner
     public static async Task<string> RunAsync(BenchOptions o, TextWriter progress)
     {
         Directory.CreateDirectory(o.WorkDir);
+        progress.WriteLine($"work directory (the servers' data and logs; deleted at the end): {o.WorkDir}");
         var total = Stopwatch.StartNew();
         var loadBefore = LoadAverage();
         var sections = new StringBuilder();
