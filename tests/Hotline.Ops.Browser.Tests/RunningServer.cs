@@ -17,12 +17,13 @@ public sealed class RunningServer : IAsyncDisposable
     public HttpClient Http { get; }
     public string Url { get; }
     public string DataDir { get; }
-    /// <summary>Leave the data dir on dispose, for a restart.</summary>
-    public bool KeepData { get; init; }
+    /// <summary>The data directory when this server made it (deleted on dispose); null when the test passed its own.</summary>
+    private readonly TestDataDir? _ownDir;
 
-    private RunningServer(WebApplication app, string url, string dataDir)
+    private RunningServer(WebApplication app, string url, string dataDir, TestDataDir? ownDir)
     {
         _app = app;
+        _ownDir = ownDir;
         Url = url;
         DataDir = dataDir;
         Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
@@ -38,10 +39,14 @@ public sealed class RunningServer : IAsyncDisposable
     public string WallToken { get; }
     public string LeadToken { get; }
 
-    /// <summary>Starts a server; pass the url and data dir of a stopped one to restart it where it was.</summary>
-    public static async Task<RunningServer> StartAsync(string? url = null, string? dataDir = null, bool keepData = false)
+    /// <summary>
+    /// Starts a server; pass the url and data dir of a stopped one to restart it where it was. A test that restarts
+    /// a server passes its own <see cref="TestDataDir"/>: a server deletes only the directory it made.
+    /// </summary>
+    public static async Task<RunningServer> StartAsync(string? url = null, string? dataDir = null)
     {
-        dataDir ??= Path.Combine(Path.GetTempPath(), "hotline-wall-test-" + Guid.NewGuid().ToString("N"));
+        var ownDir = dataDir is null ? new TestDataDir() : null;
+        dataDir ??= ownDir!;
         url ??= $"http://127.0.0.1:{TestPorts.Free()}";
         // The content root is the Host project's folder: its wwwroot holds the wall page and the npm libraries that
         // the Host build copied into wwwroot/lib (a test's own output folder has no wwwroot).
@@ -52,7 +57,7 @@ public sealed class RunningServer : IAsyncDisposable
             "--contentRoot", contentRoot,
         ]);
         await app.StartAsync();
-        var server = new RunningServer(app, url, dataDir) { KeepData = keepData };
+        var server = new RunningServer(app, url, dataDir, ownDir);
         for (var i = 0; i < 150; i++)
         {
             if ((await server.Http.GetAsync("/health/ready")).IsSuccessStatusCode) return server;
@@ -79,8 +84,7 @@ public sealed class RunningServer : IAsyncDisposable
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-        if (KeepData) return;
-        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        _ownDir?.Dispose();
     }
 }
 

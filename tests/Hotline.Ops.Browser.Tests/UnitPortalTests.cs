@@ -186,8 +186,9 @@ public sealed class UnitPortalTests(WallBrowser wall)
     public async Task Reconnects_after_a_server_restart_and_subscribes_again()
     {
         // A server of its own: this test stops it. Tokens and ledgers survive the restart in the data dir.
-        var first = await RunningServer.StartAsync(keepData: true);
-        var (url, dataDir) = (first.Url, first.DataDir);
+        using var dataDir = new TestDataDir();
+        var first = await RunningServer.StartAsync(dataDir: dataDir);
+        var url = first.Url;
         RunningServer? second = null;
         try
         {
@@ -214,7 +215,6 @@ public sealed class UnitPortalTests(WallBrowser wall)
         finally
         {
             if (second is not null) await second.DisposeAsync();
-            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 

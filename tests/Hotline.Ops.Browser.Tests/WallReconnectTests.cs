@@ -11,8 +11,9 @@ public sealed class WallReconnectTests(WallBrowser wall)
     public async Task Shows_the_outage_then_reconnects_and_subscribes_again()
     {
         // A server of its own: this test stops it.
-        var first = await RunningServer.StartAsync(keepData: true);
-        var (url, dataDir) = (first.Url, first.DataDir);
+        using var dataDir = new TestDataDir();
+        var first = await RunningServer.StartAsync(dataDir: dataDir);
+        var url = first.Url;
         RunningServer? second = null;
         try
         {
@@ -40,7 +41,6 @@ public sealed class WallReconnectTests(WallBrowser wall)
         finally
         {
             if (second is not null) await second.DisposeAsync();
-            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 

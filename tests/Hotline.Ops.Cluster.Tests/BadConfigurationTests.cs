@@ -6,34 +6,26 @@ public sealed class BadConfigurationTests
     [Fact]
     public async Task Cluster_options_without_postgres_or_with_an_unresolvable_address_exit_2_with_one_line()
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "hotline-badconf-" + Guid.NewGuid().ToString("N")[..8]);
-        try
-        {
-            var (code, _, err) = await SiloProcess.RunToExitAsync("--data-dir", dataDir, "--advertise", "10.1.2.3");
-            Assert.Equal(2, code);
-            Assert.Equal("hotline: --advertise and --kubernetes are for a cluster: they need --postgres (or HOTLINE_POSTGRES)", err.Trim());
+        using var dataDir = new TestDataDir();
+        var (code, _, err) = await SiloProcess.RunToExitAsync("--data-dir", dataDir, "--advertise", "10.1.2.3");
+        Assert.Equal(2, code);
+        Assert.Equal("hotline: --advertise and --kubernetes are for a cluster: they need --postgres (or HOTLINE_POSTGRES)", err.Trim());
 
-            var pg = Environment.GetEnvironmentVariable("HOTLINE_TEST_POSTGRES") ?? throw new InvalidOperationException("HOTLINE_TEST_POSTGRES is not set");
-            (code, _, err) = await SiloProcess.RunToExitAsync("--data-dir", dataDir, "--postgres", pg, "--advertise", "no-such-host.invalid",
-                "--urls", $"http://127.0.0.1:{TestPorts.Free()}");
-            Assert.Equal(2, code);
-            Assert.StartsWith("hotline: --advertise 'no-such-host.invalid' is not an IP address or a host name that resolves", err.Trim());
-            Assert.DoesNotContain('\n', err.Trim());
-        }
-        finally
-        {
-            if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
-        }
+        var pg = Environment.GetEnvironmentVariable("HOTLINE_TEST_POSTGRES") ?? throw new InvalidOperationException("HOTLINE_TEST_POSTGRES is not set");
+        (code, _, err) = await SiloProcess.RunToExitAsync("--data-dir", dataDir, "--postgres", pg, "--advertise", "no-such-host.invalid",
+            "--urls", $"http://127.0.0.1:{TestPorts.Free()}");
+        Assert.Equal(2, code);
+        Assert.StartsWith("hotline: --advertise 'no-such-host.invalid' is not an IP address or a host name that resolves", err.Trim());
+        Assert.DoesNotContain('\n', err.Trim());
     }
 
     [Fact]
     public async Task A_wrong_connection_string_exits_3_with_one_line()
     {
         var port = TestPorts.Free(); // nothing listens there
-        var dataDir = Path.Combine(Path.GetTempPath(), "hotline-badconf-" + Guid.NewGuid().ToString("N")[..8]);
+        using var dataDir = new TestDataDir();
         var (code, _, err) = await SiloProcess.RunToExitAsync("--data-dir", dataDir,
             "--postgres", $"Host=127.0.0.1;Port={port};Username=postgres;Password=x;Database=postgres;Timeout=5");
-        if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
         Assert.Equal(3, code);
         Assert.Equal($"hotline: storage: cannot connect to PostgreSQL at 127.0.0.1:{port} (database 'postgres'): connection refused", err.Trim());
     }

@@ -21,11 +21,12 @@ public sealed class RunningServer : IAsyncDisposable
     public ServerTokens? Tokens { get; }
 
     /// <summary>The data directory when this server made it (deleted on dispose); null when the test passed its own.</summary>
-    private TestDataDir? _ownDir;
+    private readonly TestDataDir? _ownDir;
 
-    private RunningServer(WebApplication app, string url, string dataDir)
+    private RunningServer(WebApplication app, string url, string dataDir, TestDataDir? ownDir)
     {
         _app = app;
+        _ownDir = ownDir;
         Url = url;
         DataDir = dataDir;
         Tokens = ServerTokens.Read(dataDir);
@@ -53,14 +54,14 @@ public sealed class RunningServer : IAsyncDisposable
     public static async Task<RunningServer> StartAsync(string? dataDir = null, string? postgres = null, params string[] extra)
     {
         var ownDir = dataDir is null ? new TestDataDir() : null;
-        dataDir ??= ownDir!.Path;
+        dataDir ??= ownDir!;
         var url = $"http://127.0.0.1:{TestPorts.Free()}";
         var args = new List<string> { "--urls", url, "--data-dir", dataDir, "--silo-port", TestPorts.Free().ToString(), "--gateway-port", TestPorts.Free().ToString() };
         if (postgres is not null) args.AddRange(["--postgres", postgres]);
         args.AddRange(extra);
         var app = HotlineServer.Build([.. args]);
         await app.StartAsync();
-        var server = new RunningServer(app, url, dataDir) { _ownDir = ownDir };
+        var server = new RunningServer(app, url, dataDir, ownDir);
         for (var i = 0; i < 100; i++)
         {
             if ((await server.Http.GetAsync("/health/ready")).IsSuccessStatusCode) return server;

@@ -1,8 +1,8 @@
-namespace Hotline.Ops.Host.Tests;
+namespace Hotline.Ops.Testing;
 
 /// <summary>
-/// A server data directory under the temp folder, deleted on dispose. CI machines share a disk: a test run that left its
-/// SQLite files behind filled it.
+/// A server data directory under the temp folder, deleted on dispose. CI machines share a disk: test runs that left
+/// their SQLite files behind filled it.
 /// </summary>
 public sealed class TestDataDir : IDisposable
 {
