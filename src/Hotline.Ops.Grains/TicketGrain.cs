@@ -28,6 +28,7 @@ public sealed class TicketGrain(
     ActivityBuffer activity,
     EmergencyRules emergencies,
     IEventTimeSink eventTime,
+    TicketResidency residency,
     ILogger<TicketGrain> logger) : Grain, ITicketGrain
 {
     private IGrainTimer? _retry;
@@ -41,6 +42,7 @@ public sealed class TicketGrain(
 
     public override Task OnActivateAsync(CancellationToken ct)
     {
+        residency.Arrived();
         // Reports left in the outbox (delivered or not: its clearing is stored lazily) go out after activation, never
         // during it: a ledger rebuilding itself may be asking this very ticket for its report.
         if (record.State.Outbox.Count > 0)
@@ -55,6 +57,7 @@ public sealed class TicketGrain(
     /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
     {
+        residency.Left();
         if (!_storedOutboxStale || record.State.Outbox.Count > 0) return;
         try { await record.WriteStateAsync(ct); }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -96,6 +99,7 @@ public sealed class TicketGrain(
         await DeliverOutbox();
         foreach (var (e, s) in accepted)
             if (s.Tags.Any(IsEmergencyTag) && e.Type is ("dispatched" or "reassigned") && s.UnitId is { } unit) NotifyUnit(s, unit);
+        if (record.State.Outbox.Count == 0 && residency.Full) DeactivateOnIdle(); // to rest (TicketResidency); the cleared outbox is stored on the way
         return results;
     }
 

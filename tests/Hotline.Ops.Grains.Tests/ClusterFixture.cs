@@ -38,6 +38,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(DeadlinePolicy.Default);
             silo.Services.AddSingleton(GradeBounds.Default);
             silo.Services.AddSingleton<TicketRulesProvider>();
+            silo.Services.AddSingleton(new TicketResidency());
             silo.Services.AddSingleton(new CityClock(TimeProvider.System));
             silo.Services.AddSingleton<IEventTimeSink, NoEventTimeSink>();
             silo.Services.AddSingleton<ActivityBuffer>();
