@@ -48,7 +48,7 @@ public static class HotlineServer
         builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:Deadlines").Get<DeadlinePolicy>() ?? DeadlinePolicy.Default);
         builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:GradeBounds").Get<GradeBounds>() ?? GradeBounds.Default);
         builder.Services.AddSingleton<TicketRulesProvider>();
-        builder.Services.AddSingleton(new TicketResidency(builder.Configuration.GetValue<int?>("Hotline:Tickets:ResidentLimit")));
+        builder.Services.AddSingleton(new TicketResidency(options.TicketResidentLimit));
         builder.Services.AddSingleton(QueuesApi.Settings(builder.Configuration));
 
         builder.UseOrleans(silo =>

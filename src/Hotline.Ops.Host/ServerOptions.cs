@@ -23,6 +23,9 @@ public sealed record ServerOptions
     /// <summary>Group-commit grain writes (default). <c>--Hotline:WriteBatching=false</c>: one transaction per write,
     /// kept only so the benchmark can measure before and after in one run.</summary>
     public bool WriteBatching { get; init; } = true;
+    /// <summary><c>--Hotline:Tickets:ResidentLimit</c>: ticket activations a silo keeps between their events before
+    /// tickets rest after them (<see cref="Grains.TicketResidency"/>); null: no limit.</summary>
+    public int? TicketResidentLimit { get; init; }
 
     /// <summary>Command-line switches mapped onto configuration keys; flags without a value are given "true".</summary>
     public static readonly Dictionary<string, string> Switches = new()
@@ -79,6 +82,10 @@ public sealed record ServerOptions
             WriteBatching = !bool.TryParse(s["WriteBatching"], out var wb) || wb,
             DemoSpeed = double.TryParse(s["DemoSpeed"], System.Globalization.CultureInfo.InvariantCulture, out var sp) ? sp : 120,
             Advertise = s["Advertise"] is { Length: > 0 } adv ? adv : null,
+            TicketResidentLimit = s["Tickets:ResidentLimit"] is { Length: > 0 } rl
+                ? int.TryParse(rl, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit) ? limit
+                    : throw new ArgumentException($"--Hotline:Tickets:ResidentLimit must be a number of tickets (0 or more), not '{rl}'")
+                : null,
             Kubernetes = s["Kubernetes"] is { Length: > 0 } k && (bool.TryParse(k, out var kb) ? kb : throw new ArgumentException($"--kubernetes must be true or false, not '{k}'")),
         };
         if ((o.Advertise is not null || o.Kubernetes) && o.Postgres is null)

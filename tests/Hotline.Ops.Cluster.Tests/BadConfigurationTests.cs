@@ -19,6 +19,17 @@ public sealed class BadConfigurationTests
         Assert.DoesNotContain('\n', err.Trim());
     }
 
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("many")]
+    public async Task A_resident_ticket_limit_that_is_not_a_count_exits_2_with_one_line(string limit)
+    {
+        using var dataDir = new TestDataDir();
+        var (code, _, err) = await SiloProcess.RunToExitAsync("--data-dir", dataDir, "--Hotline:Tickets:ResidentLimit", limit);
+        Assert.Equal(2, code);
+        Assert.Equal($"hotline: --Hotline:Tickets:ResidentLimit must be a number of tickets (0 or more), not '{limit}'", err.Trim());
+    }
+
     [Fact]
     public async Task A_wrong_connection_string_exits_3_with_one_line()
     {
