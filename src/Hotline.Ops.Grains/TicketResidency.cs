@@ -15,16 +15,14 @@ public sealed class TicketResidency
 
     public TicketResidency(int? limit = null)
     {
-        if (limit < 0) throw new ArgumentOutOfRangeException(nameof(limit), limit, "Hotline:Tickets:ResidentLimit is a number of tickets, 0 or more");
+        if (limit is { } l) ArgumentOutOfRangeException.ThrowIfNegative(l, nameof(limit));
         Limit = limit;
     }
 
     /// <summary>Resident tickets a silo keeps before tickets rest after their events; null: no limit.</summary>
     public int? Limit { get; }
 
-    public int Resident => Volatile.Read(ref _resident);
-
-    internal bool Full => Resident > Limit;
+    internal bool Full => Volatile.Read(ref _resident) > Limit;
 
     internal void Arrived() => Interlocked.Increment(ref _resident);
     internal void Left() => Interlocked.Decrement(ref _resident);

@@ -82,10 +82,7 @@ public sealed record ServerOptions
             WriteBatching = !bool.TryParse(s["WriteBatching"], out var wb) || wb,
             DemoSpeed = double.TryParse(s["DemoSpeed"], System.Globalization.CultureInfo.InvariantCulture, out var sp) ? sp : 120,
             Advertise = s["Advertise"] is { Length: > 0 } adv ? adv : null,
-            TicketResidentLimit = s["Tickets:ResidentLimit"] is { Length: > 0 } rl
-                ? int.TryParse(rl, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit) ? limit
-                    : throw new ArgumentException($"--Hotline:Tickets:ResidentLimit must be a number of tickets (0 or more), not '{rl}'")
-                : null,
+            TicketResidentLimit = Count(s, "Tickets:ResidentLimit", "tickets"),
             Kubernetes = s["Kubernetes"] is { Length: > 0 } k && (bool.TryParse(k, out var kb) ? kb : throw new ArgumentException($"--kubernetes must be true or false, not '{k}'")),
         };
         if ((o.Advertise is not null || o.Kubernetes) && o.Postgres is null)
@@ -93,6 +90,14 @@ public sealed record ServerOptions
         if (o.Advertise is not null && o.Kubernetes) throw new ArgumentException("--advertise and --kubernetes exclude each other: on Kubernetes the pod IP is advertised");
         if (o.Clock is not ("wall" or "event")) throw new ArgumentException($"--clock must be 'wall' or 'event', not '{o.Clock}'");
         return o;
+    }
+
+    /// <summary>A count (0 or more) or, when the key is absent, null.</summary>
+    private static int? Count(IConfigurationSection s, string key, string what)
+    {
+        if (s[key] is not { Length: > 0 } v) return null;
+        return int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n : throw new ArgumentException($"--Hotline:{key} must be a number of {what} (0 or more), not '{v}'");
     }
 
     private static int Int(IConfigurationSection s, string key, int fallback)
