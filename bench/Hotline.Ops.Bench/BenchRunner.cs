@@ -27,8 +27,12 @@ public sealed record BenchOptions
     /// <summary>The "before" server (one transaction per write) only gives the ratio: shorter.</summary>
     public TimeSpan IngestBeforeDuration => TimeSpan.FromSeconds(Math.Min(IngestDuration.TotalSeconds, 20));
     public TimeSpan WarmUp => Smoke ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(5);
-    /// <summary>Open-loop ingest: the target's rate per store, on a fresh server warmed at that rate (the JIT's first ~30 s).</summary>
-    public double RateFor(string store) => Smoke ? 1_000 : store == "PostgreSQL" ? 5_000 : 10_000;
+    /// <summary>
+    /// Open-loop ingest per store, on a fresh server warmed at that rate (the JIT's first ~30 s). PostgreSQL's target is a
+    /// rate held with a latency bound: offered at that rate. SQLite's is a throughput: offered 10 % above it, since what is
+    /// answered can never exceed what is offered (at exactly 10,000/s the last batch's latency alone kept it under).
+    /// </summary>
+    public double RateFor(string store) => Smoke ? 1_000 : store == "PostgreSQL" ? 5_000 : 11_000;
     public TimeSpan RateWarmUp => Smoke ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(30);
     public long[] LeagueSizes => Smoke ? [1_000, 5_000] : [22_249, 1_000_000, 10_000_000];
     public int LeagueRuns => Smoke ? 20 : 2_000;
@@ -259,7 +263,9 @@ public static class BenchRunner
         sb.AppendLine("Open loop: a fresh server is offered batches of 100 (50 whole tickets) at a fixed rate, each due at its time whether or");
         sb.AppendLine("not the earlier ones were answered (at most 256 in flight), after a warm-up at that rate; latency runs from when the");
         sb.AppendLine("batch was due, so falling behind shows in the percentiles; events/s is the window's events over the time until the");
-        sb.AppendLine("last was answered. That is the shape of the PostgreSQL target (a rate held with p99 < 100 ms). \"tickets rest over N\" is");
+        sb.AppendLine("last was answered. That is the shape of the PostgreSQL target (a rate held with p99 < 100 ms). SQLite's target is a");
+        sb.AppendLine("throughput, so SQLite is offered 10 % more than it (11,000 events/s): what is answered then is what the server can do,");
+        sb.AppendLine("not the offer, and its latency is that of a queue that grows. \"tickets rest over N\" is");
         sb.AppendLine("the same server with `--Hotline:Tickets:ResidentLimit N`: over N resident tickets a ticket leaves memory once its");
         sb.AppendLine("events are stored and its reports delivered (FINDINGS item 24); by default none does before Orleans' idle collection.").AppendLine();
         sb.AppendLine("| storage | writes | events | batch × feeders | seconds | events | events/s | p50 ms | p99 ms | max ms | not accepted | server CPU µs/event |");

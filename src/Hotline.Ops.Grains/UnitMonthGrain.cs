@@ -73,6 +73,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
     /// <summary>The open orders by deadline (then ticket id), kept as they change: the at-risk list is its head, not a
     /// sort of every open order at each tick.</summary>
     private readonly SortedSet<(DateTimeOffset Deadline, string TicketId)> _openByDeadline = new(ByDeadline.Instance);
+    private readonly LedgerCounts _counts = new();
     private bool _dirty, _reminderOn;
     private UnitMonthSummary? _lastSummary;
 
@@ -422,20 +423,8 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
 
     private UnitMonthSummary Summarise(DateTimeOffset now)
     {
-        int open = 0, openHotline = 0, dueToday = 0, overdue = 0, supervised = 0, missed = 0;
-        var today = CityTime.Date(now);
-        foreach (var e in _orders.Values)
-        {
-            if (e.Contribution is not { } c) continue;
-            if (c.Counts.OnTime == 0 && c.Deadline < now) missed++;
-            if (!c.Open) continue;
-            open++;
-            if (c.Channel == AssessmentChannel.Hotline) openHotline++;
-            if (c.Supervised) supervised++;
-            if (c.Deadline < now) overdue++;
-            else if (CityTime.Date(c.Deadline) == today) dueToday++;
-        }
-        return new UnitMonthSummary(_unitId, _month, _hotline, _mailbox, open, dueToday, overdue, supervised, missed, openHotline);
+        var n = _counts.At(now, _orders.Values.Select(e => e.Contribution).OfType<OrderContribution>());
+        return new UnitMonthSummary(_unitId, _month, _hotline, _mailbox, n.Open, n.DueToday, n.Overdue, n.Supervised, n.MissedDeadline, n.OpenHotline);
     }
 
     private void Schedule(string ticketId, LedgerEntry e)
@@ -455,6 +444,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         if (e.Contribution is not { } c) return;
         var delta = sign > 0 ? c.Counts : default(AssessmentCounts) - c.Counts;
         if (c.Channel == AssessmentChannel.Hotline) _hotline += delta; else _mailbox += delta;
+        _counts.Change(c, sign);
         if (!c.Open) return;
         if (sign > 0) _openByDeadline.Add((c.Deadline, ticketId)); else _openByDeadline.Remove((c.Deadline, ticketId));
     }

@@ -229,21 +229,24 @@ public sealed class WhatIfTests
     [InlineData(5000)]
     public void The_ranking_keeps_the_same_orders_as_sorting_them_all(int max)
     {
-        // 3,000 orders on a few deadlines and dispatch times, so many tie on points and deadline and only the ticket
-        // id orders them: the best max must be exactly the head of the full ordering.
+        // 3,000 orders on a few deadlines and dispatch times, so many tie on points and deadline and only the dispatch
+        // time, then the ticket id, orders them: the best max must be exactly the head of the full ordering.
         var n = new AssessmentCounts(200, 120, 110, 0, 90, 0, 0);
         var now = TestSupport.City(2024, 2, 15, 12);
         var random = new Random(7);
         var open = Enumerable.Range(0, 3000).Select(i =>
         {
-            var dispatched = now.AddHours(-random.Next(1, 200));
+            var dispatched = now.AddHours(-random.Next(1, 50));
             return new OpenOrderRef($"T{random.Next(100_000):00000}-{i}", new OpenOrder(dispatched, now.AddHours(random.Next(-72, 240) / 24 * 24)));
         }).ToList();
         var all = WhatIf.RankOpen(n, open, now, "2024-02", max: open.Count);
         Assert.Equal(open.Count, all.Count);
-        var sorted = all.OrderByDescending(o => o.Points).ThenBy(o => o.Deadline).ThenBy(o => o.TicketId, StringComparer.Ordinal).ToList();
+        var dispatched = open.ToDictionary(o => o.TicketId, o => o.Order.DispatchedAt);
+        var sorted = all.OrderByDescending(o => o.Points).ThenBy(o => o.Deadline).ThenBy(o => dispatched[o.TicketId])
+            .ThenBy(o => o.TicketId, StringComparer.Ordinal).ToList();
         Assert.Equal(sorted, all);
         Assert.True(all.Select(o => (o.Points, o.Deadline)).Distinct().Count() < open.Count / 10, "the data should tie a lot");
+        Assert.True(all.GroupBy(o => (o.Points, o.Deadline, dispatched[o.TicketId])).Count(g => g.Count() > 1) > 100, "ties left to the ticket id");
         Assert.Equal(sorted.Take(max), WhatIf.RankOpen(n, open, now, "2024-02", max));
         Assert.Equal(sorted.Take(max), WhatIf.RankOpen(n, Enumerable.Reverse(open), now, "2024-02", max));
     }
