@@ -8,8 +8,8 @@ public class LedgerCountsTests
         AssessmentChannel channel = AssessmentChannel.Hotline, bool supervised = false) =>
         new("U1", channel, CityTime.MonthOf(deadline), new AssessmentCounts(1, open ? 0 : 1, onTime, 0, 0, 0, 0), dispatched, deadline, open, supervised);
 
-    private static OpenOrderCounts Walk(IEnumerable<OrderContribution> orders, DateTimeOffset now) =>
-        orders.Aggregate(default(OpenOrderCounts), (n, c) => n + OpenOrderCounts.Of(c, now));
+    private static DeadlineCounts Walk(IEnumerable<OrderContribution> orders, DateTimeOffset now) =>
+        orders.Aggregate(default(DeadlineCounts), (n, c) => n + DeadlineCounts.Of(c, now));
 
     /// <summary>Counts how often the ledger's orders are walked.</summary>
     private sealed class Walks(List<OrderContribution> orders)
@@ -61,28 +61,28 @@ public class LedgerCountsTests
         };
         var walks = new Walks(orders);
         var counts = new LedgerCounts();
-        Assert.Equal(new OpenOrderCounts(2, 2, 1, 0, 0, 1), counts.At(now, walks.Orders()));
+        Assert.Equal(new DeadlineCounts(2, 2, 1, 0, 0, 1), counts.At(now, walks.Orders()));
         Assert.Equal(1, walks.Count);
 
         // A new order is counted as it comes, without a walk.
         var supervised = Order(now, CityTime.EndOfDay(new DateOnly(2024, 2, 6)), open: true, channel: AssessmentChannel.Mailbox, supervised: true);
         orders.Add(supervised);
         counts.Change(supervised, +1);
-        Assert.Equal(new OpenOrderCounts(3, 2, 1, 0, 1, 1), counts.At(now.AddHours(2), walks.Orders()));
+        Assert.Equal(new DeadlineCounts(3, 2, 1, 0, 1, 1), counts.At(now.AddHours(2), walks.Orders()));
         Assert.Equal(1, walks.Count);
 
         // Noon passes: the first order is overdue and missed.
-        Assert.Equal(new OpenOrderCounts(3, 2, 0, 1, 1, 2), counts.At(City(2024, 2, 5, 12, 0, 1), walks.Orders()));
+        Assert.Equal(new DeadlineCounts(3, 2, 0, 1, 1, 2), counts.At(City(2024, 2, 5, 12, 0, 1), walks.Orders()));
         Assert.Equal(2, walks.Count);
 
         // Midnight: the supervised order's deadline day begins.
-        Assert.Equal(new OpenOrderCounts(3, 2, 1, 1, 1, 2), counts.At(City(2024, 2, 6, 0, 0, 1), walks.Orders()));
+        Assert.Equal(new DeadlineCounts(3, 2, 1, 1, 1, 2), counts.At(City(2024, 2, 6, 0, 0, 1), walks.Orders()));
         Assert.Equal(3, walks.Count);
 
         // An order leaving is taken off without a walk.
         orders.Remove(supervised);
         counts.Change(supervised, -1);
-        Assert.Equal(new OpenOrderCounts(2, 2, 0, 1, 0, 2), counts.At(City(2024, 2, 6, 8), walks.Orders()));
+        Assert.Equal(new DeadlineCounts(2, 2, 0, 1, 0, 2), counts.At(City(2024, 2, 6, 8), walks.Orders()));
         Assert.Equal(3, walks.Count);
     }
 }
