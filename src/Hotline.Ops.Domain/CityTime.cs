@@ -10,7 +10,19 @@ public static class CityTime
     public static DateOnly Date(DateTimeOffset t) => DateOnly.FromDateTime(ToCity(t).DateTime);
 
     /// <summary>Assessment month key, "YYYY-MM", of an instant in city time.</summary>
-    public static string MonthOf(DateTimeOffset t) => ToCity(t).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+    public static string MonthOf(DateTimeOffset t)
+    {
+        // One string per month, made once: every assessed order carries its month, and one formatted per event was an
+        // allocation on the event path and one more object per resident order (bench/FINDINGS.md item 26).
+        var c = ToCity(t);
+        var index = c.Year * 12 + c.Month - 1;
+        return MonthKeys.TryGetValue(index, out var key) ? key
+            : index is >= 1900 * 12 and < 2200 * 12 ? MonthKeys.GetOrAdd(index, static (_, c) => Format(c), c) : Format(c);
+
+        static string Format(DateTimeOffset c) => c.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> MonthKeys = new();
 
     public static DateTimeOffset StartOfDay(DateOnly d) => new(d.ToDateTime(TimeOnly.MinValue), Offset);
 

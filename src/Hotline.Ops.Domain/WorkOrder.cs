@@ -62,16 +62,23 @@ public sealed record TicketState
     public bool Supervised { get; init; }
     public int Supervisions { get; init; }
     public DateTimeOffset? ClosedAt { get; init; }
-    public ImmutableList<HistoryEntry> History { get; init; } = [];
+    /// <summary>An array, not an ImmutableList: a ticket has a handful of events, and a list's tree is an object per entry
+    /// kept by every resident ticket (bench/FINDINGS.md item 26).</summary>
+    public ImmutableArray<HistoryEntry> History { get; init; } = [];
 
     /// <summary>Number of accepted events; increases with every change, so reports about the ticket can be ordered.</summary>
-    public int Version => History.Count;
-    public DateTimeOffset LastEventAt => History.Count == 0 ? ReceivedAt : History[^1].At;
+    public int Version => History.Length;
+    public DateTimeOffset LastEventAt => History.IsEmpty ? ReceivedAt : History[^1].At;
     public bool IsWorkOrder => DispatchedAt is not null;
     public bool IsFinal => Status is TicketStatus.Answered or TicketStatus.Closed;
     /// <summary>With a unit and not yet replied: its deadline is running.</summary>
     public bool AwaitsReply => UnitId is not null && Status is TicketStatus.Dispatched or TicketStatus.Signed or TicketStatus.ReturnRequested or TicketStatus.Rework;
-    public bool HasEvent(string eventId) => History.Any(h => h.EventId == eventId);
+    public bool HasEvent(string eventId)
+    {
+        foreach (var h in History)
+            if (h.EventId == eventId) return true;
+        return false;
+    }
 }
 
 /// <summary>What the state machine needs from outside: the calendar, the deadline policy and the units registry.</summary>
@@ -168,8 +175,8 @@ public static class WorkOrderMachine
             TicketId = e.TicketId!,
             Channel = channel,
             ReceivedAt = at,
-            Category = e.Category,
-            District = e.District,
+            Category = SharedStrings.Common.Of(e.Category),
+            District = SharedStrings.Common.Of(e.District),
             Text = e.Text,
             Tags = e.Tags is null ? [] : [.. e.Tags.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct()],
             RequestType = requestType,
@@ -190,7 +197,7 @@ public static class WorkOrderMachine
         return Ok(s with
         {
             Status = TicketStatus.Dispatched,
-            UnitId = e.UnitId,
+            UnitId = SharedStrings.Common.Of(e.UnitId),
             PreviousUnits = isReassignment && s.UnitId is { } old ? s.PreviousUnits.Add(old) : s.PreviousUnits,
             Urgency = urgency,
             DispatchedAt = at,

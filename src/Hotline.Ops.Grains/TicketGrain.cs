@@ -36,9 +36,10 @@ public sealed class TicketGrain(
     private bool _storedOutboxStale;
     /// <summary>
     /// Events accepted in memory whose write has not succeeded yet. Until it does, every call writes again before it
-    /// answers, a duplicate of those events too: an event answered as a duplicate is stored.
+    /// answers, a duplicate of those events too: an event answered as a duplicate is stored. Null when there are none:
+    /// a resident ticket keeps no empty list (bench/FINDINGS.md item 26).
     /// </summary>
-    private readonly List<(TicketEvent Event, TicketState State)> _unstored = [];
+    private List<(TicketEvent Event, TicketState State)>? _unstored;
 
     public override Task OnActivateAsync(CancellationToken ct)
     {
@@ -84,13 +85,18 @@ public sealed class TicketGrain(
     public async Task<EventResult[]> Apply(TicketEvent[] events)
     {
         var results = new EventResult[events.Length];
-        for (var i = 0; i < events.Length; i++) results[i] = await Accept(events[i], _unstored);
-        if (_unstored.Count == 0) return results;
+        var unstored = _unstored ??= [];
+        for (var i = 0; i < events.Length; i++) results[i] = await Accept(events[i], unstored);
+        if (unstored.Count == 0)
+        {
+            _unstored = null;
+            return results;
+        }
 
         await record.WriteStateAsync();
         _storedOutboxStale = false;
-        var accepted = _unstored.ToArray();
-        _unstored.Clear();
+        var accepted = unstored.ToArray();
+        _unstored = null;
         foreach (var (e, s) in accepted)
         {
             activity.Record(s.History[^1].Type, e.At!.Value, s);
@@ -179,6 +185,7 @@ public sealed class TicketGrain(
                 outbox.RemoveAt(0); // persisted with the next change or at deactivation; a redelivery is ignored by the ledger's version check
                 _storedOutboxStale = true;
             }
+            outbox.Capacity = 0; // an empty outbox keeps no array while the ticket waits, often for days, for its next event
             _retry?.Dispose();
             _retry = null;
         }
