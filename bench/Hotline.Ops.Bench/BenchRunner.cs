@@ -19,7 +19,7 @@ public sealed record BenchOptions
     public required string PostgresAdmin { get; init; }
     public string? OutFile { get; init; }
     public string WorkDir { get; init; } = Path.Combine(Path.GetTempPath(), "hotline-bench-" + Guid.NewGuid().ToString("N")[..8]);
-    /// <summary>Sections to run (default all): ingest, replay, league, memory, wall, surge, forecast-cost, forecast.</summary>
+    /// <summary>Sections to run (default all): storage, ingest, replay, league, memory, wall, surge, forecast-cost, forecast.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
 
     public int? IngestSeconds { get; init; }
@@ -33,6 +33,8 @@ public sealed record BenchOptions
     /// answered can never exceed what is offered (at exactly 10,000/s the last batch's latency alone kept it under).
     /// </summary>
     public double RateFor(string store) => Smoke ? 1_000 : store == "PostgreSQL" ? 5_000 : 11_000;
+    /// <summary>Each measure of the storage alone.</summary>
+    public TimeSpan StorageAloneDuration => TimeSpan.FromSeconds(Smoke ? 0.3 : 10);
     public TimeSpan RateWarmUp => Smoke ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(30);
     public long[] LeagueSizes => Smoke ? [1_000, 5_000] : [22_249, 1_000_000, 10_000_000];
     public int LeagueRuns => Smoke ? 20 : 2_000;
@@ -68,6 +70,30 @@ public static class BenchRunner
             progress.WriteLine($"[{total.Elapsed:mm\\:ss}] {s}");
             // The file holds what is measured so far: an interrupted run still leaves its figures.
             if (o.OutFile is { } partial) File.WriteAllText(partial, Header(o, total.Elapsed, loadBefore, LoadAverage(), targets) + sections + "\n(run in progress)\n");
+        }
+
+        if (o.Runs("storage"))
+        {
+            var rows = new List<StorageAlone.Result>();
+            var seconds = o.StorageAloneDuration;
+            if (o.Stores.Contains("PostgreSQL"))
+            {
+                await using var db = await BenchDatabase.CreateAsync(o.PostgresAdmin);
+                foreach (var (connections, perTransaction) in new[] { (1, 1), (16, 1), (1, 100) })
+                {
+                    Step($"PostgreSQL alone: {connections} connection(s), {perTransaction} row(s) per transaction, {seconds.TotalSeconds:F0} s");
+                    rows.Add(await StorageAlone.PostgresAsync(db.ConnectionString, connections, perTransaction, perTransaction == 1 ? 0 : StorageAlone.TicketPayload, seconds));
+                    Step($"  {rows[^1].RowsPerSecond:N0} rows/s");
+                }
+            }
+            if (o.Stores.Contains("SQLite"))
+                foreach (var (synchronous, perTransaction) in new[] { ("FULL", 1), ("NORMAL", 1), ("FULL", 100) })
+                {
+                    Step($"SQLite alone: synchronous = {synchronous}, {perTransaction} row(s) per transaction, {seconds.TotalSeconds:F0} s");
+                    rows.Add(StorageAlone.Sqlite(Path.Combine(o.WorkDir, "alone"), synchronous, perTransaction, perTransaction == 1 ? 0 : StorageAlone.TicketPayload, seconds));
+                    Step($"  {rows[^1].RowsPerSecond:N0} rows/s");
+                }
+            sections.AppendLine(StorageAlone.Section(rows));
         }
 
         if (o.Runs("ingest"))

@@ -1,7 +1,7 @@
 using Hotline.Ops.Bench;
 
 // One command runs every benchmark and writes the results file:
-//   dotnet run -c Release --project bench/Hotline.Ops.Bench -- all --out bench/RESULTS.md [--smoke] [--postgres ADMIN_CONN] [--only ingest,replay,league,memory,wall,surge,forecast-cost,forecast]
+//   dotnet run -c Release --project bench/Hotline.Ops.Bench -- all --out bench/RESULTS.md [--smoke] [--postgres ADMIN_CONN] [--only storage,ingest,replay,league,memory,wall,surge,forecast-cost,forecast]
 // Single benchmarks against a running server:
 //   ... -- wall --server URL [--clients 500] [--batches 60] [--batch 100] [--token T] [--wall-token T]
 //   ... -- ingest --server URL [--batch 100] [--feeders 4] [--seconds 20] [--warm-up 2] [--received-only | --rate EVENTS_PER_S] [--server-pid PID]   (the server must take the feeder token ServerProcess.FeederToken)

@@ -19,6 +19,21 @@ public sealed class BenchSmokeTests
     };
 
     [Fact]
+    public async Task The_storage_alone_is_measured_on_both_storages()
+    {
+        var report = await BenchRunner.RunAsync(Smoke("storage"), TextWriter.Null);
+        Assert.Contains("## The storage alone on this machine", report);
+        var rows = report.Split('\n').Where(l => l.StartsWith("| PostgreSQL | synchronous_commit on |") || l.StartsWith("| SQLite | WAL, synchronous = ")).ToList();
+        Assert.Equal(6, rows.Count);
+        foreach (var row in rows)
+        {
+            var cells = row.Split('|', StringSplitOptions.TrimEntries);
+            Assert.NotEqual("0", cells[7]); // rows were written
+            Assert.Equal(int.Parse(cells[4]) == 1 ? "0" : "1,000", cells[5]); // single rows bare, 100-row transactions a ticket's size
+        }
+    }
+
+    [Fact]
     public async Task Ingest_runs_on_both_storages()
     {
         var report = await BenchRunner.RunAsync(Smoke("ingest"), TextWriter.Null);

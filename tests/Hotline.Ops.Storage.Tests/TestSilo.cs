@@ -112,7 +112,7 @@ public static class TestSilo
         Assert.Equal(e.SignedAt, a.SignedAt);
         Assert.Equal(e.Replies, a.Replies);
         Assert.Equal(e.Supervised, a.Supervised);
-        Assert.Equal(e.History, a.History); // HistoryEntry is a plain positional record
+        Assert.Equal(e.History.ToArray(), a.History.ToArray()); // HistoryEntry is a plain positional record
         Assert.Equal(expected.Counters, actual.Counters);
         Assert.Equal(expected.Stamps, actual.Stamps);
         Assert.Equal(expected.Grade, actual.Grade);
