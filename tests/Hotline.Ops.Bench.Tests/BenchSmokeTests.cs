@@ -18,12 +18,23 @@ public sealed class BenchSmokeTests
         Only = only.ToHashSet(),
     };
 
+    /// <summary>Runs one section in its smoke form; its heading must be in the report.</summary>
+    private static async Task<string> RunSection(string section, string heading)
+    {
+        var report = await BenchRunner.RunAsync(Smoke(section), TextWriter.Null);
+        Assert.Contains(heading, report);
+        return report;
+    }
+
+    /// <summary>The report's table rows that start with any of the given cells.</summary>
+    private static List<string> TableRows(string report, params string[] starts) =>
+        report.Split('\n').Where(l => starts.Any(s => l.StartsWith(s, StringComparison.Ordinal))).ToList();
+
     [Fact]
     public async Task The_storage_alone_is_measured_on_both_storages()
     {
-        var report = await BenchRunner.RunAsync(Smoke("storage"), TextWriter.Null);
-        Assert.Contains("## The storage alone on this machine", report);
-        var rows = report.Split('\n').Where(l => l.StartsWith("| PostgreSQL | synchronous_commit on |") || l.StartsWith("| SQLite | WAL, synchronous = ")).ToList();
+        var report = await RunSection("storage", "## The storage alone on this machine");
+        var rows = TableRows(report, "| PostgreSQL | synchronous_commit on |", "| SQLite | WAL, synchronous = ");
         Assert.Equal(6, rows.Count);
         foreach (var row in rows)
         {
@@ -60,7 +71,7 @@ public sealed class BenchSmokeTests
     public async Task Replay_is_accepted_whole_on_both_storages()
     {
         var report = await BenchRunner.RunAsync(Smoke("replay"), TextWriter.Null);
-        var rows = report.Split('\n').Where(l => l.StartsWith("| SQLite |") || l.StartsWith("| PostgreSQL |")).ToList();
+        var rows = TableRows(report, "| SQLite |", "| PostgreSQL |");
         Assert.Equal(2, rows.Count);
         foreach (var row in rows)
         {
@@ -99,9 +110,8 @@ public sealed class BenchSmokeTests
     [Fact]
     public async Task Forecast_cost_runs_at_each_size_against_the_recorded_old_figures()
     {
-        var report = await BenchRunner.RunAsync(Smoke("forecast-cost"), TextWriter.Null);
-        Assert.Contains("## Forecast cost", report);
-        var rows = report.Split('\n').Where(l => l.StartsWith("| 100 |") || l.StartsWith("| 1,000 |")).ToList();
+        var report = await RunSection("forecast-cost", "## Forecast cost");
+        var rows = TableRows(report, "| 100 |", "| 1,000 |");
         Assert.Equal(2, rows.Count);
         // Every row has its group count, the old figures and a ratio.
         Assert.All(rows, r => Assert.Equal(13, r.Split('|').Length));
