@@ -9,7 +9,7 @@ namespace Hotline.Ops.Bench;
 /// The storage on its own, on the machine of the run, with nothing of ours in the way: durable single-row updates a
 /// second (the reference on a 2-core machine: PostgreSQL 8,000–9,700, SQLite in WAL mode about 26,000), and
 /// rows a second when 100 rows of a ticket's size share a transaction, as the server's group commit writes them. Machines
-/// differ by half (bench/FINDINGS.md item 26), so the ingest figures are read against these, measured in the same run.
+/// differ by a quarter to a half (bench/FINDINGS.md item 26), so the ingest figures are read against these, measured in the same run.
 /// </summary>
 public static class StorageAlone
 {
@@ -146,10 +146,10 @@ public static class StorageAlone
         sb.AppendLine("## The storage alone on this machine").AppendLine();
         sb.AppendLine("Before the server: what the storage itself does here, nothing of ours in the way. Rows of a table of 102,400 are");
         sb.AppendLine("updated in key order, each transaction committed (durable) before the next; single rows carry an empty payload (the issue's");
-        sb.AppendLine($"reference: PostgreSQL 8,000–9,700 and SQLite in WAL mode about 26,000 durable single-row updates a second on 2 cores),");
+        sb.AppendLine("reference: PostgreSQL 8,000–9,700 and SQLite in WAL mode about 26,000 durable single-row updates a second on 2 cores),");
         sb.AppendLine($"100-row transactions a {TicketPayload:N0}-byte payload each, about a stored ticket's, as the server's group commit writes them");
         sb.AppendLine("(PostgreSQL: one `UPDATE` over arrays of the rows; SQLite: one prepared statement per row in one transaction).");
-        sb.AppendLine("Machines of the same description differ by half, so read the ingest figures against these, from the same run.").AppendLine();
+        sb.AppendLine("Machines of the same description differ by a quarter to a half (FINDINGS item 26), so read the ingest figures against these, from the same run.").AppendLine();
         sb.AppendLine("| storage | settings | connections | rows per transaction | payload bytes | seconds | rows | rows/s |");
         sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in rows)

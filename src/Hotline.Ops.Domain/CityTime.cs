@@ -17,9 +17,9 @@ public static class CityTime
         var c = ToCity(t);
         var index = c.Year * 12 + c.Month - 1;
         return MonthKeys.TryGetValue(index, out var key) ? key
-            : index is >= 1900 * 12 and < 2200 * 12 ? MonthKeys.GetOrAdd(index, static (_, c) => Format(c), c) : Format(c);
+            : index is >= 1900 * 12 and < 2200 * 12 ? MonthKeys.GetOrAdd(index, static (_, city) => Format(city), c) : Format(c);
 
-        static string Format(DateTimeOffset c) => c.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        static string Format(DateTimeOffset city) => city.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> MonthKeys = new();

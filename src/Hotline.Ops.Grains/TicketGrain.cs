@@ -85,9 +85,9 @@ public sealed class TicketGrain(
     public async Task<EventResult[]> Apply(TicketEvent[] events)
     {
         var results = new EventResult[events.Length];
-        var unstored = _unstored ??= [];
-        for (var i = 0; i < events.Length; i++) results[i] = await Accept(events[i], unstored);
-        if (unstored.Count == 0)
+        var accepted = _unstored ??= [];
+        for (var i = 0; i < events.Length; i++) results[i] = await Accept(events[i], accepted);
+        if (accepted.Count == 0)
         {
             _unstored = null;
             return results;
@@ -95,8 +95,7 @@ public sealed class TicketGrain(
 
         await record.WriteStateAsync();
         _storedOutboxStale = false;
-        var accepted = unstored.ToArray();
-        _unstored = null;
+        _unstored = null; // stored: the list is this call's alone now, no copy needed
         foreach (var (e, s) in accepted)
         {
             activity.Record(s.History[^1].Type, e.At!.Value, s);

@@ -58,13 +58,16 @@ public class SharedStringsTests
     }
 
     [Theory]
-    [InlineData("2024-02-29T15:59:59Z", "2024-02")] // 23:59:59 in the city
-    [InlineData("2024-02-29T16:00:00Z", "2024-03")] // midnight in the city: the next month
-    [InlineData("1850-06-01T00:00:00Z", "1850-06")] // outside the cached years: formatted each time
-    public void Months_are_city_months(string instant, string month)
+    [InlineData("2024-02-29T15:59:59Z", "2024-02", true)] // 23:59:59 in the city
+    [InlineData("2024-02-29T16:00:00Z", "2024-03", true)] // midnight in the city: the next month
+    [InlineData("1850-06-01T00:00:00Z", "1850-06", false)] // outside the cached years: formatted each time
+    public void Months_are_city_months_one_copy_each_within_the_cached_years(string instant, string month, bool shared)
     {
         var t = DateTimeOffset.Parse(instant, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(month, CityTime.MonthOf(t));
-        Assert.Equal(month, CityTime.MonthOf(t)); // the cached copy too
+        var first = CityTime.MonthOf(t);
+        var second = CityTime.MonthOf(t); // asked again: the one copy, or a new one outside the cached years
+        Assert.Equal(month, first);
+        Assert.Equal(month, second);
+        Assert.Equal(shared, ReferenceEquals(first, second));
     }
 }
