@@ -1,15 +1,42 @@
 using Hotline.Ops.Contracts;
 using Hotline.Ops.Domain;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;
+using Orleans.Storage;
 
 namespace Hotline.Ops.Grains;
 
+/// <summary>
+/// The city's own row: which pages it has. Activity is stored a city day per row (<see cref="CityActivityDay"/>) and
+/// the ledgers' summaries a month per row (<see cref="CityUnitMonths"/>), so a write is the size of the days and months
+/// it changed, not of the city's whole history (profiled: stored whole, the row grew by ~9 KB a city day and was
+/// rewritten at every merge and report; 456 KB after February's replay, ~3 MB after a year).
+/// </summary>
 [GenerateSerializer]
 public sealed class CityRecord
 {
+    /// <summary>Activity as stored before pages: read once, moved to the day pages, then empty.</summary>
     [Id(0)] public ActivityBuckets Activity { get; set; } = new();
-    /// <summary>The latest summary of every unit-month ledger, keyed "{unitId}/{month}".</summary>
+    /// <summary>Summaries as stored before pages ("{unitId}/{month}"): read once, moved to the month pages, then empty.</summary>
     [Id(1)] public Dictionary<string, UnitMonthSummary> UnitMonths { get; set; } = [];
+    /// <summary>The city days (yyyy-MM-dd, city time) with an activity page.</summary>
+    [Id(2)] public HashSet<string> Days { get; set; } = [];
+    /// <summary>The months (yyyy-MM) with a page of unit summaries.</summary>
+    [Id(3)] public HashSet<string> Months { get; set; } = [];
+}
+
+/// <summary>One city day of activity: hour key → counts.</summary>
+[GenerateSerializer]
+public sealed class CityActivityDay
+{
+    [Id(0)] public Dictionary<string, HourCounts> Hours { get; set; } = [];
+}
+
+/// <summary>One month's ledger summaries: unit id → its latest summary for that month.</summary>
+[GenerateSerializer]
+public sealed class CityUnitMonths
+{
+    [Id(0)] public Dictionary<string, UnitMonthSummary> Units { get; set; } = [];
 }
 
 /// <summary>
@@ -23,38 +50,146 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
     private static readonly TimeSpan PublishEvery = TimeSpan.FromSeconds(1);
     private const int ChartHours = 12;
     private readonly IPersistentState<CityRecord> _record;
+    private readonly IGrainStorage _storage;
     private readonly GroupCommit _commit;
     private readonly CityClock _clock;
     private readonly GradeBounds _bounds;
+    /// <summary>Every stored hour, for the queries; each <see cref="HourCounts"/> is also in its day's page.</summary>
+    private readonly ActivityBuckets _activity = new();
+    private readonly Dictionary<string, GrainState<CityActivityDay>> _days = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GrainState<CityUnitMonths>> _months = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirtyDays = new(StringComparer.Ordinal), _dirtyMonths = new(StringComparer.Ordinal);
+    private bool _headerDirty;
     private IReadOnlyList<UnitProfile> _units = [];
     private DateTime _unitsFetched;
     private bool _dirty = true;
     private string? _lastCity;
 
-    public CityMetricsGrain([PersistentState("city", GrainStorage.Name)] IPersistentState<CityRecord> record, CityClock clock, GradeBounds bounds)
+    public CityMetricsGrain([PersistentState("city", GrainStorage.Name)] IPersistentState<CityRecord> record,
+        [FromKeyedServices(GrainStorage.Name)] IGrainStorage storage, CityClock clock, GradeBounds bounds)
     {
         _record = record;
+        _storage = storage;
         _clock = clock;
         _bounds = bounds;
-        _commit = new GroupCommit(() => _record.WriteStateAsync());
+        _commit = new GroupCommit(WriteChanges);
     }
 
-    public override Task OnActivateAsync(CancellationToken ct)
+    /// <summary>The state name of a day's activity page (one storage row each).</summary>
+    public static string DayPageName(string day) => "cityDay" + day;
+
+    /// <summary>The state name of a month's page of unit summaries (one storage row each).</summary>
+    public static string MonthPageName(string month) => "cityUnits" + month;
+
+    public override async Task OnActivateAsync(CancellationToken ct)
     {
+        await ReadPages();
         this.RegisterGrainTimer(PublishIfChanged, new GrainTimerCreationOptions(PublishEvery, PublishEvery) { KeepAlive = true, Interleave = true });
-        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Reads the pages the city's row lists, and those a record stored before pages would move to. Such a record's
+    /// hours and summaries go to their pages only where no page is stored yet: its pages are written first and the
+    /// row emptied after, so after a crash in between the pages already hold them (and whatever came since).
+    /// </summary>
+    private async Task ReadPages()
+    {
+        var header = _record.State;
+        var legacyDays = header.Activity.Hours.Keys.Select(DayOf).ToHashSet(StringComparer.Ordinal);
+        var legacyMonths = header.UnitMonths.Values.Select(s => s.Month).ToHashSet(StringComparer.Ordinal);
+        var grainId = this.GetGrainId();
+        foreach (var d in header.Days.Concat(legacyDays)) _days.TryAdd(d, new GrainState<CityActivityDay>(new CityActivityDay()));
+        foreach (var m in header.Months.Concat(legacyMonths)) _months.TryAdd(m, new GrainState<CityUnitMonths>(new CityUnitMonths()));
+        await Task.WhenAll(_days.Select(d => _storage.ReadStateAsync(DayPageName(d.Key), grainId, d.Value))
+            .Concat(_months.Select(m => _storage.ReadStateAsync(MonthPageName(m.Key), grainId, m.Value))));
+        foreach (var (day, page) in _days)
+        {
+            page.State ??= new CityActivityDay();
+            if (!page.RecordExists && legacyDays.Contains(day))
+            {
+                foreach (var (hour, counts) in header.Activity.Hours) if (DayOf(hour) == day) page.State.Hours[hour] = counts;
+                _dirtyDays.Add(day);
+            }
+            foreach (var (hour, counts) in page.State.Hours) _activity.Hours[hour] = counts;
+        }
+        foreach (var (month, page) in _months)
+        {
+            page.State ??= new CityUnitMonths();
+            if (page.RecordExists || !legacyMonths.Contains(month)) continue;
+            foreach (var s in header.UnitMonths.Values) if (s.Month == month) page.State.Units[s.UnitId] = s;
+            _dirtyMonths.Add(month);
+        }
+        if (legacyDays.Count == 0 && legacyMonths.Count == 0) return;
+        await _commit.CommitAsync(); // the pages first
+        header.Activity = new ActivityBuckets();
+        header.UnitMonths = [];
+        header.Days.UnionWith(_days.Keys);
+        header.Months.UnionWith(_months.Keys);
+        _headerDirty = true;
+        await _commit.CommitAsync();
+    }
+
+    private static string DayOf(string hourKey) => hourKey[..10];
+
+    private GrainState<CityActivityDay> DayPage(string day)
+    {
+        if (_days.TryGetValue(day, out var page)) return page;
+        _days[day] = page = new GrainState<CityActivityDay>(new CityActivityDay());
+        _headerDirty |= _record.State.Days.Add(day);
+        return page;
+    }
+
+    private GrainState<CityUnitMonths> MonthPage(string month)
+    {
+        if (_months.TryGetValue(month, out var page)) return page;
+        _months[month] = page = new GrainState<CityUnitMonths>(new CityUnitMonths());
+        _headerDirty |= _record.State.Months.Add(month);
+        return page;
+    }
+
+    private IEnumerable<UnitMonthSummary> Summaries() => _months.Values.SelectMany(p => p.State!.Units.Values);
+
+    /// <summary>Writes the changed pages, and the city's row when it lists a new page, concurrently (one storage
+    /// transaction when batched). What failed to write is marked changed again, so the next commit retries it.</summary>
+    private async Task WriteChanges()
+    {
+        var header = _headerDirty;
+        var days = _dirtyDays.ToArray();
+        var months = _dirtyMonths.ToArray();
+        _headerDirty = false;
+        _dirtyDays.Clear();
+        _dirtyMonths.Clear();
+        var grainId = this.GetGrainId();
+        var writes = days.Select(d => _storage.WriteStateAsync(DayPageName(d), grainId, _days[d]))
+            .Concat(months.Select(m => _storage.WriteStateAsync(MonthPageName(m), grainId, _months[m]))).ToList();
+        if (header) writes.Add(_record.WriteStateAsync());
+        try { await Task.WhenAll(writes); }
+        catch
+        {
+            _headerDirty |= header;
+            _dirtyDays.UnionWith(days);
+            _dirtyMonths.UnionWith(months);
+            throw;
+        }
     }
 
     public Task MergeActivity(ActivityBuckets delta)
     {
-        _record.State.Activity.Merge(delta);
+        _activity.Merge(delta);
+        foreach (var hour in delta.Hours.Keys)
+        {
+            var day = DayOf(hour);
+            DayPage(day).State!.Hours[hour] = _activity.Hours[hour];
+            _dirtyDays.Add(day);
+        }
         _dirty = true;
         return _commit.CommitAsync();
     }
 
     public Task ReportUnitMonth(UnitMonthSummary s)
     {
-        _record.State.UnitMonths[UnitKeys.Month(s.UnitId, s.Month)] = s;
+        MonthPage(s.Month).State!.Units[s.UnitId] = s;
+        _dirtyMonths.Add(s.Month);
         _dirty = true;
         return _commit.CommitAsync();
     }
@@ -68,13 +203,13 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
 
     public Task<MonthActivity> GetMonthActivity(string month)
     {
-        var m = _record.State.Activity.Month(month);
+        var m = _activity.Month(month);
         return Task.FromResult(new MonthActivity(month, m.Received, m.Answered, m.Dispatched, m.ByCategory, m.ByChannel, m.ByTag,
             m.LettersReceived, m.LettersAnswered, m.LettersDispatched));
     }
 
     public Task<IReadOnlyList<UnitMonthSummary>> GetUnitMonths(string month) =>
-        Task.FromResult<IReadOnlyList<UnitMonthSummary>>(_record.State.UnitMonths.Values.Where(s => s.Month == month).ToList());
+        Task.FromResult<IReadOnlyList<UnitMonthSummary>>(_months.TryGetValue(month, out var page) ? page.State!.Units.Values.ToList() : []);
 
     public async Task<LeagueTableView> LeagueTable(string month)
     {
@@ -115,7 +250,7 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
 
     public CityMetricsView BuildCityMetrics(DateTimeOffset now)
     {
-        var activity = _record.State.Activity;
+        var activity = _activity;
         var month = CityTime.MonthOf(now);
         var dayStart = CityTime.StartOfDay(CityTime.Date(now));
         var today = activity.Sum(dayStart, dayStart.AddDays(1));
@@ -124,7 +259,7 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
 
         int open = 0, dueToday = 0, overdue = 0, supervised = 0;
         AssessmentCounts total = default;
-        foreach (var s in _record.State.UnitMonths.Values)
+        foreach (var s in Summaries())
         {
             open += s.Open; dueToday += s.DueToday; overdue += s.Overdue; supervised += s.Supervised;
             if (s.Month == month) total += s.Hotline + s.Mailbox;
@@ -145,8 +280,8 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
 
     public LeagueTableView BuildLeagueTable(string month)
     {
-        var byUnit = _record.State.UnitMonths.Values.Where(s => s.Month == month).ToDictionary(s => s.UnitId);
-        var openByUnit = _record.State.UnitMonths.Values.GroupBy(s => s.UnitId)
+        var byUnit = _months.TryGetValue(month, out var page) ? page.State!.Units : [];
+        var openByUnit = Summaries().GroupBy(s => s.UnitId)
             .ToDictionary(g => g.Key, g => (Open: g.Sum(s => s.Open), Overdue: g.Sum(s => s.Overdue), Supervised: g.Sum(s => s.Supervised)));
         var rows = _units.Select(u =>
         {
