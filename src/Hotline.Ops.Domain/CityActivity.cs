@@ -18,16 +18,25 @@ public sealed class HourCounts
     public Dictionary<string, int> ByChannel { get; set; } = [];
     public Dictionary<string, int> ByTag { get; set; } = [];
 
-    public void Add(HourCounts o)
+    /// <summary>Adds <paramref name="o"/>'s counts (<paramref name="sign"/> −1: takes them out; a count back at zero is removed).</summary>
+    public void Add(HourCounts o, int sign = 1)
     {
-        Received += o.Received; Answered += o.Answered; Dispatched += o.Dispatched; Replied += o.Replied;
-        LettersReceived += o.LettersReceived; LettersAnswered += o.LettersAnswered; LettersDispatched += o.LettersDispatched;
-        AddAll(ByCategory, o.ByCategory); AddAll(ByChannel, o.ByChannel); AddAll(ByTag, o.ByTag);
+        Received += sign * o.Received; Answered += sign * o.Answered; Dispatched += sign * o.Dispatched; Replied += sign * o.Replied;
+        LettersReceived += sign * o.LettersReceived; LettersAnswered += sign * o.LettersAnswered; LettersDispatched += sign * o.LettersDispatched;
+        AddAll(ByCategory, o.ByCategory, sign); AddAll(ByChannel, o.ByChannel, sign); AddAll(ByTag, o.ByTag, sign);
     }
 
-    private static void AddAll(Dictionary<string, int> into, Dictionary<string, int> from)
+    /// <summary>Nothing counted (a method, not a property, so stored hours do not carry it).</summary>
+    public bool IsZero() => Received == 0 && Answered == 0 && Dispatched == 0 && Replied == 0 && LettersReceived == 0
+        && LettersAnswered == 0 && LettersDispatched == 0 && ByCategory.Count == 0 && ByChannel.Count == 0 && ByTag.Count == 0;
+
+    private static void AddAll(Dictionary<string, int> into, Dictionary<string, int> from, int sign)
     {
-        foreach (var (k, v) in from) into[k] = into.GetValueOrDefault(k) + v;
+        foreach (var (k, v) in from)
+        {
+            var n = into.GetValueOrDefault(k) + sign * v;
+            if (n == 0) into.Remove(k); else into[k] = n;
+        }
     }
 }
 
@@ -65,12 +74,14 @@ public sealed class ActivityBuckets
         }
     }
 
-    public void Merge(ActivityBuckets other)
+    /// <summary>Adds <paramref name="other"/>'s buckets (<paramref name="sign"/> −1: takes them out; an hour back at zero is removed).</summary>
+    public void Merge(ActivityBuckets other, int sign = 1)
     {
         foreach (var (k, v) in other.Hours)
         {
             if (!Hours.TryGetValue(k, out var h)) Hours[k] = h = new HourCounts();
-            h.Add(v);
+            h.Add(v, sign);
+            if (h.IsZero()) Hours.Remove(k);
         }
     }
 

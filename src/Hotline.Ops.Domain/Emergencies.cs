@@ -43,14 +43,26 @@ public sealed class EmergencyCounts
     public Dictionary<string, int> ByHour { get; set; } = [];
     public Dictionary<string, EmergencyOrder> Orders { get; set; } = [];
 
-    public void Merge(EmergencyCounts o)
+    /// <summary>Adds <paramref name="o"/>'s counts; <paramref name="sign"/> −1 takes them back out (a count back at zero
+    /// is removed). Orders keep their latest state either way: taking one in again changes nothing.</summary>
+    public void Merge(EmergencyCounts o, int sign = 1)
     {
-        Received += o.Received;
-        foreach (var (k, v) in o.ByCategory) ByCategory[k] = ByCategory.GetValueOrDefault(k) + v;
-        foreach (var (k, v) in o.ByDistrict) ByDistrict[k] = ByDistrict.GetValueOrDefault(k) + v;
-        foreach (var (k, v) in o.ByHour) ByHour[k] = ByHour.GetValueOrDefault(k) + v;
+        Received += sign * o.Received;
+        AddAll(ByCategory, o.ByCategory, sign);
+        AddAll(ByDistrict, o.ByDistrict, sign);
+        AddAll(ByHour, o.ByHour, sign);
+        if (sign < 0) return;
         foreach (var (k, v) in o.Orders)
             if (!Orders.TryGetValue(k, out var mine) || mine.At <= v.At) Orders[k] = v;
+    }
+
+    private static void AddAll(Dictionary<string, int> into, Dictionary<string, int> from, int sign)
+    {
+        foreach (var (k, v) in from)
+        {
+            var n = into.GetValueOrDefault(k) + sign * v;
+            if (n == 0) into.Remove(k); else into[k] = n;
+        }
     }
 }
 

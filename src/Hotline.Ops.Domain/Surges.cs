@@ -52,7 +52,9 @@ public sealed class MinuteBuckets
     public void Add(long minute, string key, int n = 1)
     {
         if (!Minutes.TryGetValue(minute, out var m)) Minutes[minute] = m = [];
-        m[key] = m.GetValueOrDefault(key) + n;
+        var count = m.GetValueOrDefault(key) + n;
+        if (count != 0) m[key] = count;
+        else if (m.Remove(key) && m.Count == 0) Minutes.Remove(minute);
     }
 
     /// <summary>Counts one received request: its category, district, tags and the configured keywords in its text.</summary>
@@ -69,10 +71,15 @@ public sealed class MinuteBuckets
         foreach (var k in scratch) Add(minute, "keyword:" + k);
     }
 
-    public void Merge(MinuteBuckets other)
+    /// <summary>Adds <paramref name="other"/>'s counts; <paramref name="sign"/> −1 takes them back out (a count back at
+    /// zero is removed; a minute no longer kept is left alone).</summary>
+    public void Merge(MinuteBuckets other, int sign = 1)
     {
         foreach (var (minute, keys) in other.Minutes)
-            foreach (var (k, n) in keys) Add(minute, k, n);
+        {
+            if (sign < 0 && !Minutes.ContainsKey(minute)) continue;
+            foreach (var (k, n) in keys) Add(minute, k, sign * n);
+        }
     }
 }
 

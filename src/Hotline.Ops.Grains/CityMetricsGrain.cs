@@ -173,17 +173,31 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
         }
     }
 
-    public Task MergeActivity(ActivityBuckets delta)
+    public async Task MergeActivity(ActivityBuckets delta)
     {
-        _activity.Merge(delta);
+        Merge(delta, +1);
+        _dirty = true;
+        try { await _commit.CommitAsync(); }
+        catch
+        {
+            // Not answered, so the silo puts the delta back and sends it again: take it out, or it would count twice.
+            // Its pages stay marked changed, so the next write stores them without it.
+            Merge(delta, -1);
+            throw;
+        }
+    }
+
+    private void Merge(ActivityBuckets delta, int sign)
+    {
+        _activity.Merge(delta, sign);
         foreach (var hour in delta.Hours.Keys)
         {
             var day = DayOf(hour);
-            DayPage(day).State!.Hours[hour] = _activity.Hours[hour];
+            var page = DayPage(day).State!.Hours;
+            if (_activity.Hours.TryGetValue(hour, out var counts)) page[hour] = counts;
+            else page.Remove(hour);
             _dirtyDays.Add(day);
         }
-        _dirty = true;
-        return _commit.CommitAsync();
     }
 
     public Task ReportUnitMonth(UnitMonthSummary s)

@@ -62,16 +62,24 @@ public sealed class EmergencyDirectoryGrain(
     public Task<IReadOnlyList<Emergency>> Active() =>
         Task.FromResult<IReadOnlyList<Emergency>>(state.State.Emergencies.Where(e => e.IsActive).ToList());
 
-    public Task Merge(EmergencyDelta delta)
+    public async Task Merge(EmergencyDelta delta)
     {
+        var merged = new List<(EmergencyCounts Mine, EmergencyCounts Delta)>();
         foreach (var (id, c) in delta.ById)
         {
             // Requests matched just before the end reach us after it: they still count, the frozen report does not change.
             if (state.State.Frozen.ContainsKey(id) || !state.State.Counts.TryGetValue(id, out var mine)) continue;
             mine.Merge(c);
+            merged.Add((mine, c));
             _changed.Add(id);
         }
-        return Commit.CommitAsync();
+        try { await Commit.CommitAsync(); }
+        catch
+        {
+            // Not answered, so the silo puts the delta back and sends it again: take it out, or it would count twice.
+            foreach (var (mine, c) in merged) mine.Merge(c, -1);
+            throw;
+        }
     }
 
     private EmergencyReport? Report(Emergency? e) => e is null ? null

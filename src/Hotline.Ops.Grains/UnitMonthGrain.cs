@@ -362,7 +362,12 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
             _forecastAt = Environment.TickCount64;
         }
         _forecastStale = card is not null && !forecastDue;
-        await GrainFactory.GetGrain<ICityMetricsGrain>(0).ReportUnitMonth(summary with { HotlineForecast = card?.Hotline.Forecast?.ExpectedGrade });
+        try { await GrainFactory.GetGrain<ICityMetricsGrain>(0).ReportUnitMonth(summary with { HotlineForecast = card?.Hotline.Forecast?.ExpectedGrade }); }
+        catch
+        {
+            _dirty = true; // not stored by the city: sent again next second
+            throw;
+        }
         if (card is not null) this.Publish(WallMessage.Of(WallTopics.Unit(_unitId), WallTopics.Methods.UnitMetrics, card));
     }
 

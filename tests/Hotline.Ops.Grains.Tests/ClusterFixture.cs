@@ -69,10 +69,12 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 public sealed class FaultyStorage(IGrainStorage inner) : IGrainStorage
 {
     public const string Inner = "memory";
-    private static readonly ConcurrentDictionary<GrainId, int> Failing = new();
+    private static readonly ConcurrentDictionary<(GrainId Grain, string? State), int> Failing = new();
     private static readonly ConcurrentDictionary<GrainId, int> StoredTicketVersions = new();
 
-    public static void FailNextWrites(GrainId grain, int count) => Failing[grain] = count;
+    /// <summary>Fails the next <paramref name="count"/> writes of <paramref name="grain"/>'s state named
+    /// <paramref name="stateName"/>, or of any of its states when null.</summary>
+    public static void FailNextWrites(GrainId grain, int count, string? stateName = null) => Failing[(grain, stateName)] = count;
 
     /// <summary>The version of the ticket in the last successful write of <paramref name="grain"/>'s state, or null.</summary>
     public static int? StoredTicketVersion(GrainId grain) => StoredTicketVersions.TryGetValue(grain, out var v) ? v : null;
@@ -81,11 +83,13 @@ public sealed class FaultyStorage(IGrainStorage inner) : IGrainStorage
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        if (Failing.TryGetValue(grainId, out var n) && n > 0 && Failing.TryUpdate(grainId, n - 1, n))
-            throw new IOException($"injected storage failure for {grainId}");
+        if (Fails((grainId, stateName)) || Fails((grainId, null)))
+            throw new IOException($"injected storage failure for {grainId} ({stateName})");
         await inner.WriteStateAsync(stateName, grainId, grainState);
         if (grainState.State is TicketRecord { Ticket: { } t }) StoredTicketVersions[grainId] = t.Version;
     }
+
+    private static bool Fails((GrainId, string?) key) => Failing.TryGetValue(key, out var n) && n > 0 && Failing.TryUpdate(key, n - 1, n);
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
 }
