@@ -23,14 +23,20 @@ public sealed class HourCounts
     {
         Received += sign * o.Received; Answered += sign * o.Answered; Dispatched += sign * o.Dispatched; Replied += sign * o.Replied;
         LettersReceived += sign * o.LettersReceived; LettersAnswered += sign * o.LettersAnswered; LettersDispatched += sign * o.LettersDispatched;
-        AddAll(ByCategory, o.ByCategory, sign); AddAll(ByChannel, o.ByChannel, sign); AddAll(ByTag, o.ByTag, sign);
+        KeyCounts.Add(ByCategory, o.ByCategory, sign); KeyCounts.Add(ByChannel, o.ByChannel, sign); KeyCounts.Add(ByTag, o.ByTag, sign);
     }
 
     /// <summary>Nothing counted (a method, not a property, so stored hours do not carry it).</summary>
     public bool IsZero() => Received == 0 && Answered == 0 && Dispatched == 0 && Replied == 0 && LettersReceived == 0
         && LettersAnswered == 0 && LettersDispatched == 0 && ByCategory.Count == 0 && ByChannel.Count == 0 && ByTag.Count == 0;
+}
 
-    private static void AddAll(Dictionary<string, int> into, Dictionary<string, int> from, int sign)
+/// <summary>Counts by key (category, channel, tag, hour…), as the aggregates merge them.</summary>
+internal static class KeyCounts
+{
+    /// <summary>Adds <paramref name="from"/>'s counts to <paramref name="into"/> (<paramref name="sign"/> −1: takes them
+    /// out); a count back at zero is removed, so a delta taken back out leaves no key behind.</summary>
+    public static void Add(Dictionary<string, int> into, Dictionary<string, int> from, int sign)
     {
         foreach (var (k, v) in from)
         {

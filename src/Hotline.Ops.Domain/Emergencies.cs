@@ -48,21 +48,12 @@ public sealed class EmergencyCounts
     public void Merge(EmergencyCounts o, int sign = 1)
     {
         Received += sign * o.Received;
-        AddAll(ByCategory, o.ByCategory, sign);
-        AddAll(ByDistrict, o.ByDistrict, sign);
-        AddAll(ByHour, o.ByHour, sign);
+        KeyCounts.Add(ByCategory, o.ByCategory, sign);
+        KeyCounts.Add(ByDistrict, o.ByDistrict, sign);
+        KeyCounts.Add(ByHour, o.ByHour, sign);
         if (sign < 0) return;
         foreach (var (k, v) in o.Orders)
             if (!Orders.TryGetValue(k, out var mine) || mine.At <= v.At) Orders[k] = v;
-    }
-
-    private static void AddAll(Dictionary<string, int> into, Dictionary<string, int> from, int sign)
-    {
-        foreach (var (k, v) in from)
-        {
-            var n = into.GetValueOrDefault(k) + sign * v;
-            if (n == 0) into.Remove(k); else into[k] = n;
-        }
     }
 }
 
