@@ -87,7 +87,7 @@ public sealed class ActivityBuckets
         {
             if (!Hours.TryGetValue(k, out var h)) Hours[k] = h = new HourCounts();
             h.Add(v, sign);
-            if (h.IsZero()) Hours.Remove(k);
+            if (sign < 0 && h.IsZero()) Hours.Remove(k);
         }
     }
 

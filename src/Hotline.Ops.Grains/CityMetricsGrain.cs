@@ -10,7 +10,7 @@ namespace Hotline.Ops.Grains;
 /// The city's own row: which pages it has. Activity is stored a city day per row (<see cref="CityActivityDay"/>) and
 /// the ledgers' summaries a month per row (<see cref="CityUnitMonths"/>), so a write is the size of the days and months
 /// it changed, not of the city's whole history (profiled: stored whole, the row grew by ~9 KB a city day and was
-/// rewritten at every merge and report; 456 KB after February's replay, ~3 MB after a year).
+/// rewritten at every merge and report; 456 KB after February's replay, so ~3 MB after a year, computed).
 /// </summary>
 [GenerateSerializer]
 public sealed class CityRecord
@@ -173,18 +173,12 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
         }
     }
 
-    public async Task MergeActivity(ActivityBuckets delta)
+    public Task MergeActivity(ActivityBuckets delta)
     {
         Merge(delta, +1);
         _dirty = true;
-        try { await _commit.CommitAsync(); }
-        catch
-        {
-            // Not answered, so the silo puts the delta back and sends it again: take it out, or it would count twice.
-            // Its pages stay marked changed, so the next write stores them without it.
-            Merge(delta, -1);
-            throw;
-        }
+        // Taken back out, its pages stay marked changed: the next write stores them without it.
+        return _commit.CommitAsync().StoredOrTakenBack(() => Merge(delta, -1));
     }
 
     private void Merge(ActivityBuckets delta, int sign)

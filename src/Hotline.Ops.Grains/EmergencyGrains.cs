@@ -62,7 +62,7 @@ public sealed class EmergencyDirectoryGrain(
     public Task<IReadOnlyList<Emergency>> Active() =>
         Task.FromResult<IReadOnlyList<Emergency>>(state.State.Emergencies.Where(e => e.IsActive).ToList());
 
-    public async Task Merge(EmergencyDelta delta)
+    public Task Merge(EmergencyDelta delta)
     {
         var merged = new List<(EmergencyCounts Mine, EmergencyCounts Delta)>();
         foreach (var (id, c) in delta.ById)
@@ -73,13 +73,10 @@ public sealed class EmergencyDirectoryGrain(
             merged.Add((mine, c));
             _changed.Add(id);
         }
-        try { await Commit.CommitAsync(); }
-        catch
+        return Commit.CommitAsync().StoredOrTakenBack(() =>
         {
-            // Not answered, so the silo puts the delta back and sends it again: take it out, or it would count twice.
             foreach (var (mine, c) in merged) mine.Merge(c, -1);
-            throw;
-        }
+        });
     }
 
     private EmergencyReport? Report(Emergency? e) => e is null ? null

@@ -38,6 +38,26 @@ internal sealed class GroupCommit(Func<Task> write)
 }
 
 /// <summary>
+/// For the aggregates that silos merge their pre-aggregated deltas into (the city, the surge detector, the emergencies).
+/// </summary>
+internal static class MergedDelta
+{
+    /// <summary>
+    /// Awaits the write that stores a merged delta; if it fails, takes the delta back out (<paramref name="takeBack"/>)
+    /// before failing. The silo was not answered, so it puts the delta back and sends it again: kept, it would count twice.
+    /// </summary>
+    public static async Task StoredOrTakenBack(this Task write, Action takeBack)
+    {
+        try { await write; }
+        catch
+        {
+            takeBack();
+            throw;
+        }
+    }
+}
+
+/// <summary>
 /// Changes a non-reentrant grain made in memory since its last write. <see cref="Commit"/> stores them all in one write;
 /// a failed write keeps them for the next, and whoever awaited it is not answered, so nothing answered is unstored.
 /// </summary>

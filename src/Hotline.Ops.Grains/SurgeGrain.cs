@@ -38,15 +38,9 @@ public sealed class SurgeGrain([PersistentState("surges", GrainStorage.Name)] IP
             if (a.Phase != SurgePhase.Update) logger.LogInformation("Surge {Phase} {Key}: {Count} against {Baseline}", a.Phase, a.Key, a.Count, a.Baseline);
         }
         // The learned baselines change once an hour; the alerts at once.
-        if (alerts.Count == 0 && d.Evaluated / 60 == before / 60) return;
-        try { await state.WriteStateAsync(); }
-        catch
-        {
-            // Not answered, so the silo puts the minutes back and sends them again: take them out, or they would count
-            // twice (the alerts already sent stand: their minutes are not evaluated again).
-            d.Counts.Merge(delta, -1);
-            throw;
-        }
+        // Taken back out, the alerts already sent stand: their minutes are not evaluated again.
+        if (alerts.Count > 0 || d.Evaluated / 60 != before / 60)
+            await state.WriteStateAsync().StoredOrTakenBack(() => d.Counts.Merge(delta, -1));
     }
 
     public Task<IReadOnlyList<SurgeRecord>> List(DateTimeOffset from, DateTimeOffset to) =>
