@@ -1,6 +1,8 @@
 using Hotline.Ops.Contracts;
 using Hotline.Ops.Domain;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 
 namespace Hotline.Ops.Grains;
 
@@ -22,8 +24,14 @@ public sealed class TicketRecord
 /// One ticket: validates each event against the state machine, persists the new state together with the reports
 /// its units must receive (an outbox), then delivers them. Idempotent per event id.
 /// </summary>
+/// <remarks>
+/// A ticket whose first call brings a 'received' event is taken to be new: its state is not read, and its first write
+/// is an insert that fails if the row exists (a resent request, or a ticket that rested). Then it reads the row and
+/// judges the events again. Every other call reads the state first. Almost every ticket starts with its request, so
+/// this saves a storage round trip (and a read of an absent row) per ticket (bench/FINDINGS.md item 28).
+/// </remarks>
 public sealed class TicketGrain(
-    [PersistentState("ticket", GrainStorage.Name)] IPersistentState<TicketRecord> record,
+    [FromKeyedServices(GrainStorage.Name)] IGrainStorage storage,
     TicketRulesProvider rules,
     ActivityBuffer activity,
     EmergencyRules emergencies,
@@ -31,6 +39,13 @@ public sealed class TicketGrain(
     TicketResidency residency,
     ILogger<TicketGrain> logger) : Grain, ITicketGrain
 {
+    /// <summary>The state's name in storage (as it was when the grain used Orleans' persistent state).</summary>
+    public const string StateName = "ticket";
+    private readonly GrainState<TicketRecord> _record = new(new TicketRecord());
+    /// <summary>Completes once the state is read, or taken to be new (null: neither yet, or the read failed).</summary>
+    private Task? _loaded;
+    /// <summary>Taken to be new without a read, and not stored since: a write that conflicts means the row exists.</summary>
+    private bool _assumedNew;
     private IGrainTimer? _retry;
     /// <summary>The stored outbox still lists reports that have been delivered since the last write.</summary>
     private bool _storedOutboxStale;
@@ -41,14 +56,46 @@ public sealed class TicketGrain(
     /// </summary>
     private List<(TicketEvent Event, TicketState State)>? _unstored;
 
+    private TicketRecord State => _record.State!;
+
     public override Task OnActivateAsync(CancellationToken ct)
     {
         residency.Arrived();
-        // Reports left in the outbox (delivered or not: its clearing is stored lazily) go out after activation, never
-        // during it: a ledger rebuilding itself may be asking this very ticket for its report.
-        if (record.State.Outbox.Count > 0)
-            _retry = this.RegisterGrainTimer(DeliverOutbox, new GrainTimerCreationOptions(TimeSpan.Zero, TimeSpan.FromSeconds(5)) { KeepAlive = true });
         return Task.CompletedTask;
+    }
+
+    /// <summary>The state as stored, read once per activation (concurrent callers share the read; a failed read is tried
+    /// again by the next call).</summary>
+    private Task Loaded() => _loaded ??= Read();
+
+    private async Task Read()
+    {
+        try { await storage.ReadStateAsync(StateName, this.GetGrainId(), _record); }
+        catch
+        {
+            _loaded = null;
+            throw;
+        }
+        _record.State ??= new TicketRecord();
+        // Reports left in the outbox (delivered or not: its clearing is stored lazily) go out after this call, never
+        // during it: a ledger rebuilding itself may be asking this very ticket for its report.
+        if (State.Outbox.Count > 0)
+            _retry ??= this.RegisterGrainTimer(DeliverOutbox, new GrainTimerCreationOptions(TimeSpan.Zero, TimeSpan.FromSeconds(5)) { KeepAlive = true });
+    }
+
+    /// <summary>Takes the ticket to be new, without a read, if nothing has read it yet.</summary>
+    private bool TakeAsNew()
+    {
+        if (_loaded is not null) return false;
+        _assumedNew = true;
+        _loaded = Task.CompletedTask;
+        return true;
+    }
+
+    private async Task Write()
+    {
+        await storage.WriteStateAsync(StateName, this.GetGrainId(), _record);
+        _assumedNew = false;
     }
 
     /// <summary>
@@ -59,8 +106,8 @@ public sealed class TicketGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
     {
         residency.Left();
-        if (!_storedOutboxStale || record.State.Outbox.Count > 0) return;
-        try { await record.WriteStateAsync(ct); }
+        if (!_storedOutboxStale || State.Outbox.Count > 0) return;
+        try { await Write(); }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Harmless: the sweep redelivers the stored reports and the ledger ignores versions it has.
@@ -68,21 +115,53 @@ public sealed class TicketGrain(
         }
     }
 
-    public Task<TicketState?> Get() => Task.FromResult(record.State.Ticket);
+    public async Task<TicketState?> Get()
+    {
+        await Loaded();
+        return State.Ticket;
+    }
 
     public async Task<int> DeliverPending()
     {
+        await Loaded();
         await DeliverOutbox();
-        return record.State.Outbox.Count;
+        return State.Outbox.Count;
     }
 
-    public Task<TicketReport> GetReport() => Task.FromResult(new TicketReport(record.State.Ticket?.Version ?? 0, record.State.Reported));
+    public async Task<TicketReport> GetReport()
+    {
+        await Loaded();
+        return new TicketReport(State.Ticket?.Version ?? 0, State.Reported);
+    }
 
     /// <summary>
     /// Applies a ticket's events in order and stores the outcome once: the events of one ticket in one batch (a request
     /// and its dispatch, say) cost one storage write, not one each. Nothing is answered before that write.
     /// </summary>
     public async Task<EventResult[]> Apply(TicketEvent[] events)
+    {
+        if (!(StartsTicket(events) && TakeAsNew())) await Loaded();
+        try
+        {
+            return await ApplyLoaded(events);
+        }
+        catch (InconsistentStateException) when (_assumedNew)
+        {
+            // Not new after all: nothing of this call was stored or answered. Judge its events against the stored ticket.
+            logger.LogDebug("Ticket {TicketId}: stored already; its events are judged against the stored state", this.GetPrimaryKeyString());
+            _assumedNew = false;
+            _unstored = null;
+            _loaded = null;
+            _record.State = new TicketRecord();
+            await Loaded();
+            return await ApplyLoaded(events);
+        }
+    }
+
+    private static bool StartsTicket(TicketEvent[] events) =>
+        events.Length > 0 && TicketEventTypes.TryParse(events[0].Type, out var type) && type == TicketEventType.Received;
+
+    private async Task<EventResult[]> ApplyLoaded(TicketEvent[] events)
     {
         var results = new EventResult[events.Length];
         var accepted = _unstored ??= [];
@@ -93,7 +172,7 @@ public sealed class TicketGrain(
             return results;
         }
 
-        await record.WriteStateAsync();
+        await Write();
         _storedOutboxStale = false;
         _unstored = null; // stored: the list is this call's alone now, no copy needed
         foreach (var (e, s) in accepted)
@@ -104,14 +183,14 @@ public sealed class TicketGrain(
         await DeliverOutbox();
         foreach (var (e, s) in accepted)
             if (s.Tags.Any(IsEmergencyTag) && e.Type is ("dispatched" or "reassigned") && s.UnitId is { } unit) NotifyUnit(s, unit);
-        if (record.State.Outbox.Count == 0 && residency.Full) DeactivateOnIdle(); // to rest (TicketResidency); the cleared outbox is stored on the way
+        if (State.Outbox.Count == 0 && residency.Full) DeactivateOnIdle(); // to rest (TicketResidency); the cleared outbox is stored on the way
         return results;
     }
 
     /// <summary>Checks one event against the state machine and, if accepted, changes the state and outbox in memory.</summary>
     private async Task<EventResult> Accept(TicketEvent e, List<(TicketEvent, TicketState)> accepted)
     {
-        var current = record.State.Ticket;
+        var current = State.Ticket;
         if (e.Id is not null && current?.HasEvent(e.Id) == true) return new EventResult(e.Id, EventStatus.Duplicate);
 
         // An emergency's order without an explicit urgency is dispatched as urgent.
@@ -124,16 +203,16 @@ public sealed class TicketGrain(
         var next = t.State!;
         if (current is null) next = TagEmergencies(next);
         var contribution = WorkOrderAssessment.Of(next);
-        var previous = record.State.Reported;
+        var previous = State.Reported;
         if (contribution != previous)
         {
             if (previous is not null && (contribution is null || Key(previous) != Key(contribution)))
-                record.State.Outbox.Add(new PendingReport(Key(previous), next.Version, null));
+                State.Outbox.Add(new PendingReport(Key(previous), next.Version, null));
             if (contribution is not null)
-                record.State.Outbox.Add(new PendingReport(Key(contribution), next.Version, contribution));
+                State.Outbox.Add(new PendingReport(Key(contribution), next.Version, contribution));
         }
-        record.State.Ticket = next;
-        record.State.Reported = contribution;
+        State.Ticket = next;
+        State.Reported = contribution;
         accepted.Add((e, next));
         return new EventResult(e.Id, EventStatus.Accepted);
     }
@@ -173,7 +252,7 @@ public sealed class TicketGrain(
     /// <summary>Delivers pending reports in order. A failure leaves them pending and retries on a timer.</summary>
     private async Task DeliverOutbox()
     {
-        var outbox = record.State.Outbox;
+        var outbox = State.Outbox;
         var ticketId = this.GetPrimaryKeyString();
         try
         {

@@ -64,13 +64,14 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 
 /// <summary>
 /// The grains' storage (in memory), whose writes a test can make fail: it names a grain and how many of its next writes
-/// fail. It also tells which ticket version was last stored for a grain.
+/// fail. It also tells which ticket version was last stored for a grain, and how often a grain's state was read.
 /// </summary>
 public sealed class FaultyStorage(IGrainStorage inner) : IGrainStorage
 {
     public const string Inner = "memory";
     private static readonly ConcurrentDictionary<(GrainId Grain, string? State), int> Failing = new();
     private static readonly ConcurrentDictionary<GrainId, int> StoredTicketVersions = new();
+    private static readonly ConcurrentDictionary<(GrainId Grain, string State), int> Reads = new();
 
     /// <summary>Fails the next <paramref name="count"/> writes of <paramref name="grain"/>'s state named
     /// <paramref name="stateName"/>, or of any of its states when null.</summary>
@@ -79,7 +80,14 @@ public sealed class FaultyStorage(IGrainStorage inner) : IGrainStorage
     /// <summary>The version of the ticket in the last successful write of <paramref name="grain"/>'s state, or null.</summary>
     public static int? StoredTicketVersion(GrainId grain) => StoredTicketVersions.TryGetValue(grain, out var v) ? v : null;
 
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+    /// <summary>How many times <paramref name="grain"/>'s state named <paramref name="stateName"/> was read.</summary>
+    public static int ReadsOf(GrainId grain, string stateName) => Reads.TryGetValue((grain, stateName), out var n) ? n : 0;
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        Reads.AddOrUpdate((grainId, stateName), 1, (_, n) => n + 1);
+        return inner.ReadStateAsync(stateName, grainId, grainState);
+    }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {

@@ -17,7 +17,7 @@ public sealed record StoredContribution(string TicketId, int Version, OrderContr
 /// </summary>
 public sealed class StoredTickets
 {
-    private const string TicketState = "ticket";
+    private const string TicketState = Grains.TicketGrain.StateName;
     private readonly string? _postgres;
     private readonly string? _sqlite;
     private readonly string _serviceId;
