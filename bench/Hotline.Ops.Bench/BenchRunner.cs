@@ -41,6 +41,11 @@ public sealed record BenchOptions
     public int SqlRuns => Smoke ? 2 : 7;
     public (int Clients, int Batches) Wall => Smoke ? (3, 2) : (500, 60);
     public (int Tickets, int Ledgers) MemoryCounts => Smoke ? (200, 100) : (20_000, 2_000);
+    /// <summary>
+    /// Replays per store, each on a fresh server and database. The same build's replay took anywhere from 29.7 to 39.2 s
+    /// within minutes on these machines (FINDINGS item 28), so the target is judged on the median of three, not one run.
+    /// </summary>
+    public int ReplayRuns => Smoke ? 1 : 3;
 
     public string[] Stores { get; init; } = ["SQLite", "PostgreSQL"];
     /// <summary>Also measure one write per transaction (the ratio's before).</summary>
@@ -148,26 +153,31 @@ public static class BenchRunner
         {
             var rows = new List<(string Store, ReplaySummary S)>();
             foreach (var store in o.Stores)
-            {
-                await using var db = store == "PostgreSQL" ? await BenchDatabase.CreateAsync(o.PostgresAdmin) : null;
-                await using var server = await ServerProcess.StartAsync(o.WorkDir, db?.ConnectionString, writeBatching: true, "--clock", "event");
-                Step($"replay February 2024 at --speed 0, {store}");
-                var summary = await ReplayRunner.RunAsync(new ReplayOptions
+                for (var run = 1; run <= o.ReplayRuns; run++)
                 {
-                    Servers = [new Uri(server.Url)],
-                    Token = ServerProcess.FeederToken,
-                    Month = ReplayTargets.DefaultMonth,
-                    TargetsCsv = o.Smoke ? BulletinCsv.Format(BulletinCsv.February2024.Take(3).ToList()) : null,
-                    Speed = 0,
-                }, o.Smoke ? TextWriter.Null : progress, CancellationToken.None);
-                Step($"  {summary.Sent!.Elapsed.TotalSeconds:F1} s, {summary.Sent.Accepted:N0} accepted, {summary.Sent.Rejected} rejected");
-                rows.Add((store, summary));
-            }
+                    await using var db = store == "PostgreSQL" ? await BenchDatabase.CreateAsync(o.PostgresAdmin) : null;
+                    await using var server = await ServerProcess.StartAsync(o.WorkDir, db?.ConnectionString, writeBatching: true, "--clock", "event");
+                    Step($"replay February 2024 at --speed 0, {store}, run {run} of {o.ReplayRuns}");
+                    var summary = await ReplayRunner.RunAsync(new ReplayOptions
+                    {
+                        Servers = [new Uri(server.Url)],
+                        Token = ServerProcess.FeederToken,
+                        Month = ReplayTargets.DefaultMonth,
+                        TargetsCsv = o.Smoke ? BulletinCsv.Format(BulletinCsv.February2024.Take(3).ToList()) : null,
+                        Speed = 0,
+                    }, o.Smoke ? TextWriter.Null : progress, CancellationToken.None);
+                    Step($"  {summary.Sent!.Elapsed.TotalSeconds:F1} s, {summary.Sent.Accepted:N0} accepted, {summary.Sent.Rejected} rejected");
+                    rows.Add((store, summary));
+                }
             sections.AppendLine(ReplaySection(rows, o.Smoke));
-            foreach (var (store, s) in rows)
+            foreach (var store in o.Stores)
             {
                 var limit = store == "SQLite" ? 30 : 60;
-                targets.Add(($"February replay, {store}", $"≤ {limit} s", $"{s.Sent!.Elapsed.TotalSeconds:F1} s", s.Sent.Elapsed.TotalSeconds <= limit));
+                var runs = rows.Where(r => r.Store == store).Select(r => r.S.Sent!).ToList();
+                var median = MedianSeconds(runs);
+                var all = runs.Count > 1 ? $" (median of {string.Join(", ", runs.Select(r => $"{r.Elapsed.TotalSeconds:F1}"))} s)" : "";
+                var complete = runs.All(r => r.Rejected == 0 && r.Accepted == r.Sent);
+                targets.Add(($"February replay, {store}", $"≤ {limit} s", $"{median:F1} s{all}", complete && median <= limit));
             }
         }
 
@@ -310,14 +320,23 @@ public static class BenchRunner
         return sb.ToString();
     }
 
+    /// <summary>The median wall time of a store's replays (the middle one of an odd count).</summary>
+    private static double MedianSeconds(IReadOnlyList<SendTotals> runs)
+    {
+        var sorted = runs.Select(r => r.Elapsed.TotalSeconds).Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
     private static string ReplaySection(List<(string Store, ReplaySummary S)> rows, bool smoke)
     {
         var sb = new StringBuilder();
         sb.AppendLine($"## Replay: {(smoke ? "three units of " : "the full ")}February 2024 at `--speed 0` (`--clock event`)").AppendLine();
-        sb.AppendLine("| storage | events | tickets | accepted | duplicates | rejected | retries | wall time | events/s |");
-        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var (store, s) in rows)
-            sb.AppendLine($"| {store} | {s.Generated.Events:N0} | {s.Generated.Tickets:N0} | {s.Sent!.Accepted:N0} | {s.Sent.Duplicates} | {s.Sent.Rejected} | {s.Sent.Retries} | {s.Sent.Elapsed.TotalSeconds:F1} s | {s.Sent.Sent / s.Sent.Elapsed.TotalSeconds:N0} |");
+        sb.AppendLine("Each run on a fresh server (and a fresh database), one after another; the target is judged on each store's median.").AppendLine();
+        sb.AppendLine("| storage | run | events | tickets | accepted | duplicates | rejected | retries | wall time | events/s |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var group in rows.GroupBy(r => r.Store))
+            foreach (var ((store, s), run) in group.Select((r, i) => (r, i + 1)))
+                sb.AppendLine($"| {store} | {run} | {s.Generated.Events:N0} | {s.Generated.Tickets:N0} | {s.Sent!.Accepted:N0} | {s.Sent.Duplicates} | {s.Sent.Rejected} | {s.Sent.Retries} | {s.Sent.Elapsed.TotalSeconds:F1} s | {s.Sent.Sent / s.Sent.Elapsed.TotalSeconds:N0} |");
         return sb.ToString();
     }
 
