@@ -42,7 +42,7 @@ public sealed record BenchOptions
     public (int Clients, int Batches) Wall => Smoke ? (3, 2) : (500, 60);
     public (int Tickets, int Ledgers) MemoryCounts => Smoke ? (200, 100) : (20_000, 2_000);
     /// <summary>
-    /// Replays per store, each on a fresh server and database. The same build's replay took anywhere from 29.7 to 39.2 s
+    /// Replays per store, each on a fresh server and database. The same build's replay took anywhere from 31.3 to 41.9 s
     /// within minutes on these machines (FINDINGS item 28), so the target is judged on the median of three, not one run.
     /// </summary>
     public int ReplayRuns => Smoke ? 1 : 3;

@@ -59,7 +59,8 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
     private readonly Dictionary<string, GrainState<CityActivityDay>> _days = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GrainState<CityUnitMonths>> _months = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirtyDays = new(StringComparer.Ordinal), _dirtyMonths = new(StringComparer.Ordinal);
-    private bool _headerDirty;
+    /// <summary>The grain's own row (what its pages are, and its own figures) changed since its last write.</summary>
+    private readonly UnstoredChanges _header;
     private IReadOnlyList<UnitProfile> _units = [];
     private DateTime _unitsFetched;
     private bool _dirty = true;
@@ -72,6 +73,7 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
         _storage = storage;
         _clock = clock;
         _bounds = bounds;
+        _header = new UnstoredChanges(_record);
         _commit = new GroupCommit(WriteChanges);
     }
 
@@ -125,25 +127,22 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
         header.UnitMonths = [];
         header.Days.UnionWith(_days.Keys);
         header.Months.UnionWith(_months.Keys);
-        _headerDirty = true;
+        _header.Made();
         await _commit.CommitAsync();
     }
 
     private static string DayOf(string hourKey) => hourKey[..10];
 
-    private GrainState<CityActivityDay> DayPage(string day)
-    {
-        if (_days.TryGetValue(day, out var page)) return page;
-        _days[day] = page = new GrainState<CityActivityDay>(new CityActivityDay());
-        _headerDirty |= _record.State.Days.Add(day);
-        return page;
-    }
+    private GrainState<CityActivityDay> DayPage(string day) => Page(_days, _record.State.Days, day);
 
-    private GrainState<CityUnitMonths> MonthPage(string month)
+    private GrainState<CityUnitMonths> MonthPage(string month) => Page(_months, _record.State.Months, month);
+
+    /// <summary>The page for <paramref name="key"/>; a new one is listed in the city's row, which is then written too.</summary>
+    private GrainState<T> Page<T>(Dictionary<string, GrainState<T>> pages, HashSet<string> listed, string key) where T : new()
     {
-        if (_months.TryGetValue(month, out var page)) return page;
-        _months[month] = page = new GrainState<CityUnitMonths>(new CityUnitMonths());
-        _headerDirty |= _record.State.Months.Add(month);
+        if (pages.TryGetValue(key, out var page)) return page;
+        pages[key] = page = new GrainState<T>(new T());
+        if (listed.Add(key)) _header.Made();
         return page;
     }
 
@@ -151,26 +150,13 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
 
     /// <summary>Writes the changed pages, and the city's row when it lists a new page, concurrently (one storage
     /// transaction when batched). What failed to write is marked changed again, so the next commit retries it.</summary>
-    private async Task WriteChanges()
+    private Task WriteChanges()
     {
-        var header = _headerDirty;
-        var days = _dirtyDays.ToArray();
-        var months = _dirtyMonths.ToArray();
-        _headerDirty = false;
-        _dirtyDays.Clear();
-        _dirtyMonths.Clear();
         var grainId = this.GetGrainId();
-        var writes = days.Select(d => _storage.WriteStateAsync(DayPageName(d), grainId, _days[d]))
-            .Concat(months.Select(m => _storage.WriteStateAsync(MonthPageName(m), grainId, _months[m]))).ToList();
-        if (header) writes.Add(_record.WriteStateAsync());
-        try { await Task.WhenAll(writes); }
-        catch
-        {
-            _headerDirty |= header;
-            _dirtyDays.UnionWith(days);
-            _dirtyMonths.UnionWith(months);
-            throw;
-        }
+        return Task.WhenAll(
+            ChangedPages.Write(_dirtyDays, d => _storage.WriteStateAsync(DayPageName(d), grainId, _days[d])),
+            ChangedPages.Write(_dirtyMonths, m => _storage.WriteStateAsync(MonthPageName(m), grainId, _months[m])),
+            _header.Commit());
     }
 
     public Task MergeActivity(ActivityBuckets delta)

@@ -37,6 +37,28 @@ internal sealed class GroupCommit(Func<Task> write)
     }
 }
 
+/// <summary>Rows of a grain's state kept in pages (a ledger's members, the city's days and months).</summary>
+internal static class ChangedPages
+{
+    /// <summary>
+    /// Writes the pages in <paramref name="changed"/> concurrently (one storage transaction when batched), clearing it at
+    /// once: changes from here on go into the next write. If a write fails they are marked changed again, so the next
+    /// commit retries them.
+    /// </summary>
+    public static async Task Write<TKey>(HashSet<TKey> changed, Func<TKey, Task> write)
+    {
+        if (changed.Count == 0) return;
+        var keys = changed.ToArray();
+        changed.Clear();
+        try { await Task.WhenAll(keys.Select(write)); }
+        catch
+        {
+            changed.UnionWith(keys);
+            throw;
+        }
+    }
+}
+
 /// <summary>
 /// For the aggregates that silos merge their pre-aggregated deltas into (the city, the surge detector, the emergencies).
 /// </summary>
@@ -58,8 +80,9 @@ internal static class MergedDelta
 }
 
 /// <summary>
-/// Changes a non-reentrant grain made in memory since its last write. <see cref="Commit"/> stores them all in one write;
-/// a failed write keeps them for the next, and whoever awaited it is not answered, so nothing answered is unstored.
+/// Changes a grain made in memory to one state since its last write. <see cref="Commit"/> stores them all in one write
+/// (changes made while it runs go into the next); a failed write keeps them for the next, and whoever awaited it is not
+/// answered, so nothing answered is unstored.
 /// </summary>
 internal sealed class UnstoredChanges(IStorage state)
 {

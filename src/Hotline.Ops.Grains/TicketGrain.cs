@@ -44,8 +44,6 @@ public sealed class TicketGrain(
     private readonly GrainState<TicketRecord> _record = new(new TicketRecord());
     /// <summary>Completes once the state is read, or taken to be new (null: neither yet, or the read failed).</summary>
     private Task? _loaded;
-    /// <summary>Taken to be new without a read, and not stored since: a write that conflicts means the row exists.</summary>
-    private bool _assumedNew;
     private IGrainTimer? _retry;
     /// <summary>The stored outbox still lists reports that have been delivered since the last write.</summary>
     private bool _storedOutboxStale;
@@ -83,20 +81,7 @@ public sealed class TicketGrain(
             _retry ??= this.RegisterGrainTimer(DeliverOutbox, new GrainTimerCreationOptions(TimeSpan.Zero, TimeSpan.FromSeconds(5)) { KeepAlive = true });
     }
 
-    /// <summary>Takes the ticket to be new, without a read, if nothing has read it yet.</summary>
-    private bool TakeAsNew()
-    {
-        if (_loaded is not null) return false;
-        _assumedNew = true;
-        _loaded = Task.CompletedTask;
-        return true;
-    }
-
-    private async Task Write()
-    {
-        await storage.WriteStateAsync(StateName, this.GetGrainId(), _record);
-        _assumedNew = false;
-    }
+    private Task Write() => storage.WriteStateAsync(StateName, this.GetGrainId(), _record);
 
     /// <summary>
     /// A delivered outbox is cleared in storage lazily: with the next change, or here when the ticket goes idle. So a
@@ -140,26 +125,23 @@ public sealed class TicketGrain(
     /// </summary>
     public async Task<EventResult[]> Apply(TicketEvent[] events)
     {
-        if (!(StartsTicket(events) && TakeAsNew())) await Loaded();
+        if (_loaded is null && events is [{ Type: "received" }, ..]) _loaded = Task.CompletedTask; // taken to be new (remarks)
+        await Loaded();
         try
         {
             return await ApplyLoaded(events);
         }
-        catch (InconsistentStateException) when (_assumedNew)
+        catch (InconsistentStateException) when (_record.ETag is null)
         {
-            // Not new after all: nothing of this call was stored or answered. Judge its events against the stored ticket.
+            // Written as new, but the row exists (taken to be new, or stored meanwhile by another activation). Nothing
+            // of this call was stored or answered: judge its events against the stored ticket.
             logger.LogDebug("Ticket {TicketId}: stored already; its events are judged against the stored state", this.GetPrimaryKeyString());
-            _assumedNew = false;
             _unstored = null;
             _loaded = null;
-            _record.State = new TicketRecord();
             await Loaded();
             return await ApplyLoaded(events);
         }
     }
-
-    private static bool StartsTicket(TicketEvent[] events) =>
-        events.Length > 0 && TicketEventTypes.TryParse(events[0].Type, out var type) && type == TicketEventType.Received;
 
     private async Task<EventResult[]> ApplyLoaded(TicketEvent[] events)
     {

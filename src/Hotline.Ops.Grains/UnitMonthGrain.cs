@@ -60,7 +60,8 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
     private readonly IGrainStorage _storage;
     private readonly GrainState<LedgerMemberPage>[] _pages = new GrainState<LedgerMemberPage>[MemberPages];
     private readonly HashSet<int> _dirtyPages = [];
-    private bool _headerDirty;
+    /// <summary>The grain's own row (what its pages are, and its own figures) changed since its last write.</summary>
+    private readonly UnstoredChanges _header;
     private readonly GroupCommit _commit;
     private readonly CityClock _clock;
     private readonly GradeBounds _bounds;
@@ -87,6 +88,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         _clock = clock;
         _logger = logger;
         _storage = storage;
+        _header = new UnstoredChanges(_ledger);
         _commit = new GroupCommit(WriteChanges);
     }
 
@@ -115,29 +117,17 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         if (Page(page).Remove(ticketId)) _dirtyPages.Add(page);
     }
 
-    private bool HasUnsavedChanges => _headerDirty || _dirtyPages.Count > 0;
+    private bool HasUnsavedChanges => _header.Any || _dirtyPages.Count > 0;
 
     /// <summary>Completes once every change made so far is stored (at once when nothing is waiting).</summary>
     private Task Stored() => HasUnsavedChanges ? _commit.CommitAsync() : Task.CompletedTask;
 
     /// <summary>Writes the header if it changed and every changed page, concurrently (one storage transaction when
     /// batched). What failed to write is marked changed again, so the next commit retries it.</summary>
-    private async Task WriteChanges()
+    private Task WriteChanges()
     {
-        var header = _headerDirty;
-        var pages = _dirtyPages.ToArray();
-        _headerDirty = false;
-        _dirtyPages.Clear();
         var grainId = this.GetGrainId();
-        var writes = pages.Select(p => _storage.WriteStateAsync(PageName(p), grainId, _pages[p])).ToList();
-        if (header) writes.Add(_ledger.WriteStateAsync());
-        try { await Task.WhenAll(writes); }
-        catch
-        {
-            _headerDirty |= header;
-            _dirtyPages.UnionWith(pages);
-            throw;
-        }
+        return Task.WhenAll(ChangedPages.Write(_dirtyPages, p => _storage.WriteStateAsync(PageName(p), grainId, _pages[p])), _header.Commit());
     }
 
     public override async Task OnActivateAsync(CancellationToken ct)
@@ -210,7 +200,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         if (_ledger.State.Members.Count > 0)
         {
             _ledger.State.Members.Clear();
-            _headerDirty = true;
+            _header.Made();
         }
         await _commit.CommitAsync();
     }
@@ -268,7 +258,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         var isMember = TryGetMember(ticketId, out var storedWarned);
         if (c is null && isMember) RemoveMember(ticketId);
         else if (c is not null && (!isMember || storedWarned != warned)) SetMember(ticketId, warned);
-        if (newDay || returnsChanged) { _headerDirty = true; _dailyUnsaved = false; }
+        if (newDay || returnsChanged) { _header.Made(); _dailyUnsaved = false; }
         else _dailyUnsaved = true;
         return Stored();
     }
@@ -335,7 +325,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
             // Nothing to watch or say: let an idle ledger go (a report or the reminder brings it back).
             if (_schedule.Count == 0 && summary.Open == 0)
             {
-                if (_dailyUnsaved) { _dailyUnsaved = false; _headerDirty = true; await _commit.CommitAsync(); } // the day's last figures
+                if (_dailyUnsaved) { _dailyUnsaved = false; _header.Made(); await _commit.CommitAsync(); } // the day's last figures
                 this.DeactivateOnIdle();
             }
             return;
