@@ -16,7 +16,11 @@ namespace Hotline.Ops.Bench;
 public static class Ingest
 {
     /// <param name="Offered">Events/s offered by an open-loop run (<see cref="RunAtRateAsync"/>); 0 for feeders posting back to back.</param>
-    public sealed record Result(bool Dispatch, int Batch, int Concurrency, double Seconds, long Events, long Accepted, long Other, double EventsPerSecond, double P50, double P99, double Max, double ServerCpuUsPerEvent, double Offered = 0);
+    /// <param name="From">When the measured window began, on the machine's clock (for the server's GC pauses in it).</param>
+    /// <param name="To">When it ended: the last measured answer.</param>
+    /// <param name="Gc">The server's garbage-collection pauses in the window (<see cref="ServerProcess.GcPausesAsync"/>), added by the caller.</param>
+    public sealed record Result(bool Dispatch, int Batch, int Concurrency, double Seconds, long Events, long Accepted, long Other, double EventsPerSecond, double P50, double P99, double Max, double ServerCpuUsPerEvent,
+        double Offered, DateTimeOffset From, DateTimeOffset To, GcPausesDuring? Gc = null);
 
     public static async Task<Result> RunAsync(string server, int batch, int concurrency, TimeSpan duration, TimeSpan warmUp, bool dispatch = true, Func<TimeSpan>? serverCpu = null)
     {
@@ -30,12 +34,13 @@ public static class Ingest
         long events = 0, accepted = 0;
         // Server CPU over the measured window: load-independent, unlike events/s on a shared machine.
         TimeSpan? cpuFrom = null, cpuTo = null;
+        DateTimeOffset from = default, to = default;
         var sampler = Task.Run(async () =>
         {
             await Task.Delay(warmUp);
-            cpuFrom = serverCpu?.Invoke();
+            (cpuFrom, from) = (serverCpu?.Invoke(), DateTimeOffset.UtcNow);
             await Task.Delay(duration);
-            cpuTo = serverCpu?.Invoke();
+            (cpuTo, to) = (serverCpu?.Invoke(), DateTimeOffset.UtcNow);
         });
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async w =>
         {
@@ -56,7 +61,7 @@ public static class Ingest
             }
         }));
         await sampler;
-        return Summarise(dispatch, batch, concurrency, duration, duration.TotalSeconds, events, accepted, latencies.SelectMany(l => l), cpuFrom, cpuTo, offered: 0);
+        return Summarise(dispatch, batch, concurrency, duration, duration.TotalSeconds, events, accepted, latencies.SelectMany(l => l), cpuFrom, cpuTo, offered: 0, from, to);
     }
 
     /// <summary>
@@ -79,6 +84,7 @@ public static class Ingest
         var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
         long events = 0, accepted = 0, lastAnswer = 0;
         TimeSpan? cpuFrom = null;
+        DateTimeOffset from = default;
         var sending = new List<Task>();
         var clock = Stopwatch.StartNew();
         long next = 0;
@@ -88,16 +94,16 @@ public static class Ingest
             if (due >= until) break;
             if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed);
             var measured = due >= warmUp;
-            if (measured && cpuFrom is null) cpuFrom = serverCpu?.Invoke();
+            if (measured && cpuFrom is null) (cpuFrom, from) = (serverCpu?.Invoke(), DateTimeOffset.UtcNow);
             var body = new StringBuilder();
             next = AppendBatch(body, run, 0, next, batch, 1, units);
             await slots.WaitAsync();
             sending.Add(Send(body.ToString(), due, measured));
         }
         await Task.WhenAll(sending);
-        var cpuTo = serverCpu?.Invoke();
+        var (cpuTo, to) = (serverCpu?.Invoke(), DateTimeOffset.UtcNow);
         var seconds = Math.Max(duration.TotalSeconds, TimeSpan.FromTicks(Interlocked.Read(ref lastAnswer)).TotalSeconds - warmUp.TotalSeconds);
-        return Summarise(true, batch, MaxInFlight, duration, seconds, events, accepted, latencies, cpuFrom, cpuTo, offered: eventsPerSecond);
+        return Summarise(true, batch, MaxInFlight, duration, seconds, events, accepted, latencies, cpuFrom, cpuTo, offered: eventsPerSecond, from, to);
 
         async Task Send(string body, TimeSpan due, bool measured)
         {
@@ -139,12 +145,12 @@ public static class Ingest
 
     /// <summary>The result of a run: latency percentiles and the server's CPU per event over the measured window.</summary>
     private static Result Summarise(bool dispatch, int batch, int concurrency, TimeSpan duration, double seconds, long events, long accepted,
-        IEnumerable<double> latencies, TimeSpan? cpuFrom, TimeSpan? cpuTo, double offered)
+        IEnumerable<double> latencies, TimeSpan? cpuFrom, TimeSpan? cpuTo, double offered, DateTimeOffset from, DateTimeOffset to)
     {
         var all = latencies.Order().ToList();
         return new Result(dispatch, batch, concurrency, duration.TotalSeconds, events, accepted, events - accepted, events / seconds,
             Stats.Percentile(all, 0.5), Stats.Percentile(all, 0.99), all.LastOrDefault(),
-            cpuFrom is { } a && cpuTo is { } b && events > 0 ? (b - a).TotalMicroseconds / events : double.NaN, offered);
+            cpuFrom is { } a && cpuTo is { } b && events > 0 ? (b - a).TotalMicroseconds / events : double.NaN, offered, from, to);
     }
 
     /// <summary>Appends a JSON array of <paramref name="batch"/> events from the feeder's event number <paramref name="next"/>; returns the next number.

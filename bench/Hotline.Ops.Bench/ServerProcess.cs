@@ -29,6 +29,21 @@ public sealed class ServerProcess : IAsyncDisposable
         return _process.TotalProcessorTime;
     }
 
+    /// <summary>
+    /// The server's garbage-collection pauses between <paramref name="from"/> and <paramref name="to"/> (machine clock), from
+    /// its own record (<c>GET /api/ops/runtime/gc</c>): while one runs, every request of the silo waits.
+    /// </summary>
+    public async Task<GcPausesDuring> GcPausesAsync(DateTimeOffset from, DateTimeOffset to)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
+        using var doc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/ops/runtime/gc"));
+        var pauses = doc.RootElement.GetProperty("recent").EnumerateArray()
+            .Select(p => (At: p.GetProperty("at").GetDateTimeOffset(), Ms: p.GetProperty("pauseMs").GetDouble()))
+            .Where(p => p.At >= from && p.At <= to).Select(p => p.Ms).ToList();
+        return new GcPausesDuring(pauses.Count, pauses.Sum(), pauses.DefaultIfEmpty(0).Max());
+    }
+
     private ServerProcess(Process process, string url, string logFile, string dataDir)
     {
         _process = process;
@@ -137,3 +152,6 @@ public sealed class ServerProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary>A server's garbage-collection pauses in a measured window: how many, their time in all, the longest.</summary>
+public sealed record GcPausesDuring(int Count, double TotalMs, double LongestMs);

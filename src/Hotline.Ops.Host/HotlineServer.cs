@@ -84,6 +84,7 @@ public static class HotlineServer
         builder.Services.AddHostedService<SiloHeartbeat>();
         builder.Services.AddSingleton(sp => new StoredTickets(options.Postgres, sqlite, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.ServiceId));
         builder.Services.AddHostedService<Cluster.OutboxRecovery>();
+        builder.Services.AddSingleton<Diagnostics.GcPauses>().AddHostedService(sp => sp.GetRequiredService<Diagnostics.GcPauses>());
         if (options.Demo) builder.Services.AddHostedService<DemoReplay>();
         // Registered after the silo: started once it runs, stopped before it stops.
         builder.Services.AddSingleton<WallOutbox>().AddHostedService(sp => sp.GetRequiredService<WallOutbox>());
@@ -128,6 +129,7 @@ public static class HotlineServer
         app.MapSurgesApi();
         app.MapEmergenciesApi();
         app.MapQueuesApi();
+        app.MapRuntimeApi();
         return app;
     }
 

@@ -1,0 +1,42 @@
+using System.Net;
+using System.Net.Http.Json;
+using Hotline.Ops.Host.Diagnostics;
+
+namespace Hotline.Ops.Host.Tests;
+
+public class RuntimeApiTests
+{
+    [Fact]
+    public async Task The_silo_lists_its_garbage_collections_with_their_pauses_to_the_admin_only()
+    {
+        await using var s = await RunningServer.StartAsync();
+        var before = DateTimeOffset.UtcNow;
+        // The server runs in this process: a blocking full collection here is one of the silo's.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+
+        GcReport? report = null;
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < until)
+        {
+            report = await s.Http.GetFromJsonAsync<GcReport>("/api/ops/runtime/gc");
+            if (report!.Recent.Any(p => p.Generation == 2 && !p.Background && p.At >= before)) break;
+            await Task.Delay(50);
+        }
+        Assert.NotNull(report);
+        Assert.Contains(report.Recent, p => p.Generation == 2 && !p.Background && p.At >= before);
+        var full = report.Recent.First(p => p.Generation == 2 && !p.Background && p.At >= before);
+        Assert.True(full.PauseMs >= 0 && full.HeapBytes > 0, $"{full}");
+        Assert.True(report.Collections[2] >= 1, $"gen2 collections: {report.Collections[2]}");
+        Assert.True(report.PausedMs >= full.PauseMs, $"paused {report.PausedMs} ms in all, one pause {full.PauseMs} ms");
+        Assert.True(report.Since <= before);
+        Assert.True(report.Recent.Count <= GcPauses.Kept);
+
+        // The silo's runtime is for the administrator: not for a wall, a lead, nor anyone without a token.
+        using var wall = s.Client(s.Tokens!.Wall);
+        Assert.Equal(HttpStatusCode.Forbidden, (await wall.GetAsync("/api/ops/runtime/gc")).StatusCode);
+        using var lead = s.Client(s.Tokens.Lead);
+        Assert.Equal(HttpStatusCode.Forbidden, (await lead.GetAsync("/api/ops/runtime/gc")).StatusCode);
+        using var none = s.Client(null);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await none.GetAsync("/api/ops/runtime/gc")).StatusCode);
+    }
+}
