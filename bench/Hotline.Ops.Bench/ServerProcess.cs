@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 
 namespace Hotline.Ops.Bench;
@@ -37,10 +38,9 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
-        using var doc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/ops/runtime/gc"));
-        var pauses = doc.RootElement.GetProperty("recent").EnumerateArray()
-            .Select(p => (At: p.GetProperty("at").GetDateTimeOffset(), Ms: p.GetProperty("pauseMs").GetDouble()))
-            .Where(p => p.At >= from && p.At <= to).Select(p => p.Ms).ToList();
+        var report = await http.GetFromJsonAsync<Hotline.Ops.Host.Diagnostics.GcReport>("/api/ops/runtime/gc")
+            ?? throw new InvalidOperationException("GET /api/ops/runtime/gc answered nothing");
+        var pauses = report.Recent.Where(p => p.At >= from && p.At <= to).Select(p => p.PauseMs).ToList();
         return new GcPausesDuring(pauses.Count, pauses.Sum(), pauses.DefaultIfEmpty(0).Max());
     }
 
