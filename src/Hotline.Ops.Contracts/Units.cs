@@ -105,23 +105,27 @@ public sealed record Scorecard(
     /// The scorecard at <paramref name="now"/> from the ledger's members (the orders counting here): the full forecast
     /// (<see cref="UnitForecasts"/>), the what-if margins, and the open orders ranked by what replying to them now is worth.
     /// </summary>
-    /// <param name="reuse">Forecasts built earlier to show again instead of simulating (a busy ledger's live scorecard
-    /// refreshes them every few seconds, not every second).</param>
+    /// <param name="members">The orders counting here. With <paramref name="reuse"/>, only those on the returns or rework
+    /// lists (a return request or rework) are needed: nothing else is walked.</param>
+    /// <param name="reuse">Forecasts and rankings built earlier to show again instead of simulating and ranking every open
+    /// order (a busy ledger's live scorecard refreshes them every few seconds, not every second).</param>
     public static Scorecard Build(UnitProfile unit, UnitMonthSummary s, IReadOnlyList<AtRiskOrder> atRisk, GradeBounds bounds,
         DateTimeOffset now, IReadOnlyList<(string TicketId, OrderContribution Order)> members,
         IReadOnlyList<(string TicketId, OrderContribution Order)>? returnedAway = null,
-        (GradeForecast? Hotline, GradeForecast? Mailbox)? reuse = null)
+        ScorecardReuse? reuse = null)
     {
         ChannelScore Channel(AssessmentChannel c, AssessmentCounts n)
         {
             var a = Scoring.Assess(c, n, bounds);
-            var forecast = reuse is { } r ? (c == AssessmentChannel.Hotline ? r.Hotline : r.Mailbox)
+            var forecast = reuse is { } r ? (c == AssessmentChannel.Hotline ? r.HotlineForecast : r.MailboxForecast)
                 : UnitForecasts.For(unit.Id, s.Month, c, n, members.Select(m => m.Order), now, bounds);
             return new ChannelScore(c, n, a.Components, a.Score, a.Grade, a.RatePct, forecast, WhatIf.For(c, n, bounds));
         }
-        IReadOnlyList<OrderImpact> Rank(AssessmentChannel c, AssessmentCounts n) => WhatIf.RankOpen(n,
-            members.Where(m => m.Order.Open && m.Order.Channel == c).Select(m => new OpenOrderRef(m.TicketId, new OpenOrder(m.Order.DispatchedAt, m.Order.Deadline))),
-            now, s.Month);
+        IReadOnlyList<OrderImpact> Rank(AssessmentChannel c, AssessmentCounts n) =>
+            reuse is { } r ? (c == AssessmentChannel.Hotline ? r.HotlineByImpact : r.MailboxByImpact)
+            : WhatIf.RankOpen(n,
+                members.Where(m => m.Order.Open && m.Order.Channel == c).Select(m => new OpenOrderRef(m.TicketId, new OpenOrder(m.Order.DispatchedAt, m.Order.Deadline))),
+                now, s.Month);
         // The returns and rework lists from one pass over the members: a ledger has thousands, each a step to memory
         // elsewhere (profiled: the ranking's filtered walk alone was 3 % of the server's samples). The ranking walks them
         // lazily: its thousands of candidates are not copied (copying them was slower than a second walk).
@@ -142,6 +146,14 @@ public sealed record Scorecard(
             [.. reworked.OrderByDescending(n => n.Rework).ThenBy(n => n.TicketId, StringComparer.Ordinal)]);
     }
 }
+
+/// <summary>
+/// What a scorecard built earlier lends the next one of the same ledger: its forecasts and its open orders by impact.
+/// A ranking shown again lists only the orders still open (the caller drops the others); an order dispatched since
+/// joins at the next full build, a few seconds later.
+/// </summary>
+public sealed record ScorecardReuse(GradeForecast? HotlineForecast, GradeForecast? MailboxForecast,
+    IReadOnlyList<OrderImpact> HotlineByImpact, IReadOnlyList<OrderImpact> MailboxByImpact);
 
 /// <summary>An order on a unit's returns (退单) or rework (返工) list.</summary>
 [GenerateSerializer, Immutable]

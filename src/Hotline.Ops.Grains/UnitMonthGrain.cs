@@ -74,6 +74,9 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
     /// <summary>The open orders by deadline (then ticket id), kept as they change: the at-risk list is its head, not a
     /// sort of every open order at each tick.</summary>
     private readonly SortedSet<(DateTimeOffset Deadline, string TicketId)> _openByDeadline = new(ByDeadline.Instance);
+    /// <summary>The orders on the returns or rework lists (a return request or rework), kept as they change: between
+    /// full builds the live scorecard lists them from here, not from a walk of every order.</summary>
+    private readonly HashSet<string> _noted = [];
     private readonly LedgerCounts _counts = new();
     private bool _dirty, _reminderOn;
     private UnitMonthSummary? _lastSummary;
@@ -300,6 +303,16 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
     public Task<Scorecard> GetScorecard(UnitProfile unit) =>
         Task.FromResult(Scorecard.Build(unit, Summarise(_clock.GetUtcNow()), AtRisk(50), _bounds, _clock.GetUtcNow(), Members(), ReturnedAway()));
 
+    /// <summary>The orders on the returns or rework lists, as <see cref="Scorecard.Build"/> takes them.</summary>
+    private List<(string, OrderContribution)> Noted() => _noted.Select(id => (id, _orders[id].Contribution!)).ToList();
+
+    /// <summary>An earlier scorecard's rankings without the orders closed since.</summary>
+    private ScorecardReuse StillOpen(ScorecardReuse r)
+    {
+        bool Open(OrderImpact o) => _orders.TryGetValue(o.TicketId, out var e) && e.IsOpen;
+        return r with { HotlineByImpact = [.. r.HotlineByImpact.Where(Open)], MailboxByImpact = [.. r.MailboxByImpact.Where(Open)] };
+    }
+
     private List<(string, OrderContribution)> ReturnedAway() => _ledger.State.ReturnedAway.Select(r => (r.Key, r.Value)).ToList();
 
     /// <summary>The orders counting here, as the forecast takes them (<see cref="UnitForecasts"/>).</summary>
@@ -308,7 +321,8 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
 
     private int _ticks;
     private static readonly TimeSpan ForecastEvery = TimeSpan.FromSeconds(5);
-    private (GradeForecast? Hotline, GradeForecast? Mailbox)? _forecast;
+    /// <summary>The forecasts and rankings of the last full build, shown again until the next.</summary>
+    private ScorecardReuse? _reuse;
     private long _forecastAt = long.MinValue / 2;
     private bool _forecastStale;
 
@@ -333,25 +347,29 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         _dirty = false;
         _lastSummary = summary;
         // The live scorecard is built only here, on a change (at most once a second), and its hotline forecast grade
-        // travels with the summary: the league table shows it without simulating ~70 units. The forecast itself (a
-        // Monte Carlo over the open orders) is rebuilt at most every ForecastEvery: profiled, 70 busy ledgers simulating
-        // every second took most of the server's CPU during sustained ingest. Between rebuilds the counters, score and
-        // what-if are fresh and the forecast is the last one; a ledger that goes quiet catches up within ForecastEvery.
+        // travels with the summary: the league table shows it without simulating ~70 units. What walks every order, the
+        // forecast (a Monte Carlo over the open orders) and the ranking of open orders by impact, is rebuilt at most
+        // every ForecastEvery: profiled, 70 busy ledgers simulating every second took most of the server's CPU during
+        // sustained ingest, and ranking and listing every order each second 8 % more (bench/FINDINGS.md item 30).
+        // Between rebuilds the counters, score, what-if, at-risk, returns and rework lists are fresh, the forecast is
+        // the last one and the ranking the last one less the orders closed since; a ledger that goes quiet catches up
+        // within ForecastEvery.
         // The scorecard is built on the thread pool from a copy of the ledger: profiled, built on the grain's turn it
         // held up the reports of every ticket dispatched to the unit meanwhile, and a request waits for its slowest ticket.
         var unit = await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile();
         Scorecard? card = null;
+        var full = forecastDue || _reuse is null;
         if (unit is not null)
         {
-            var (atRisk, members, returned, reuse) = (AtRisk(20), Members(), ReturnedAway(), forecastDue ? null : _forecast);
+            var (atRisk, members, returned, reuse) = (AtRisk(20), full ? Members() : Noted(), ReturnedAway(), full ? null : StillOpen(_reuse!));
             card = await Task.Run(() => Scorecard.Build(unit, summary, atRisk, _bounds, now, members, returned, reuse));
         }
-        if (card is not null && forecastDue)
+        if (card is not null && full)
         {
-            _forecast = (card.Hotline.Forecast, card.Mailbox.Forecast);
+            _reuse = new ScorecardReuse(card.Hotline.Forecast, card.Mailbox.Forecast, card.HotlineByImpact ?? [], card.MailboxByImpact ?? []);
             _forecastAt = Environment.TickCount64;
         }
-        _forecastStale = card is not null && !forecastDue;
+        _forecastStale = card is not null && !full;
         try { await GrainFactory.GetGrain<ICityMetricsGrain>(0).ReportUnitMonth(summary with { HotlineForecast = card?.Hotline.Forecast?.ExpectedGrade }); }
         catch
         {
@@ -440,6 +458,10 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         var delta = sign > 0 ? c.Counts : default(AssessmentCounts) - c.Counts;
         if (c.Channel == AssessmentChannel.Hotline) _hotline += delta; else _mailbox += delta;
         _counts.Change(c, sign);
+        if (c.ReturnRequests > 0 || c.Counts.Rework > 0)
+        {
+            if (sign > 0) _noted.Add(ticketId); else _noted.Remove(ticketId);
+        }
         if (!c.Open) return;
         if (sign > 0) _openByDeadline.Add((c.Deadline, ticketId)); else _openByDeadline.Remove((c.Deadline, ticketId));
     }
