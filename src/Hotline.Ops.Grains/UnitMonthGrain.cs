@@ -350,7 +350,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         // travels with the summary: the league table shows it without simulating ~70 units. What walks every order, the
         // forecast (a Monte Carlo over the open orders) and the ranking of open orders by impact, is rebuilt at most
         // every ForecastEvery: profiled, 70 busy ledgers simulating every second took most of the server's CPU during
-        // sustained ingest, and ranking and listing every order each second 8 % more (bench/FINDINGS.md item 30).
+        // sustained ingest, and ranking and copying every order each second about 7 % more (bench/FINDINGS.md item 30).
         // Between rebuilds the counters, score, what-if, at-risk, returns and rework lists are fresh, the forecast is
         // the last one and the ranking the last one less the orders closed since; a ledger that goes quiet catches up
         // within ForecastEvery.
