@@ -14,13 +14,17 @@ namespace Hotline.Ops.Grains.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class LiveScorecardTests(ClusterFixture fixture)
 {
-    /// <summary>Stands in for a silo's hub bridge: it keeps the unit's scorecards for one month.</summary>
+    private const string Probe = "liveScorecardProbe";
+
+    /// <summary>Stands in for a silo's hub bridge: it keeps the unit's scorecards for one month, and the probes it gets.</summary>
     private sealed class Recorder(string topic, string month) : IWallObserver
     {
         public readonly ConcurrentQueue<JsonElement> Cards = new();
+        public readonly ConcurrentDictionary<string, bool> Probes = new();
 
         public Task Push(WallMessage[] messages)
         {
+            foreach (var m in messages.Where(m => m.Method == Probe)) Probes[m.Json] = true;
             foreach (var m in messages.Where(m => m.Topic == topic && m.Method == WallTopics.Methods.UnitMetrics))
             {
                 var card = JsonDocument.Parse(m.Json).RootElement;
@@ -50,6 +54,16 @@ public sealed class LiveScorecardTests(ClusterFixture fixture)
             }
         });
 
+        // A ledger publishes through its silo's outbox, which looks the walls up every few seconds: until both silos'
+        // outboxes reach this recorder, a scorecard would go to the walls before it (its first one, say).
+        var outboxes = fixture.Cluster.Silos.Select(s => ((InProcessSiloHandle)s).SiloHost.Services.GetRequiredService<WallOutbox>()).ToList();
+        for (var i = 0; i < 200 && recorder.Probes.Count < outboxes.Count; i++)
+        {
+            for (var k = 0; k < outboxes.Count; k++) outboxes[k].Post(WallMessage.Of(WallTopics.Wall, Probe, k));
+            await Task.Delay(100);
+        }
+        Assert.Equal(outboxes.Count, recorder.Probes.Count);
+
         var t0 = new DateTimeOffset(2025, 7, 1, 9, 0, 0, CityTime.Offset);
         var deadline = new DateTimeOffset(2025, 7, 20, 18, 0, 0, CityTime.Offset);
         string Id(int i) => $"live-{unit}-{i}";
@@ -72,13 +86,17 @@ public sealed class LiveScorecardTests(ClusterFixture fixture)
         static int Open(JsonElement card) => card.GetProperty("open").GetInt32();
         async Task<JsonElement> Next(Func<JsonElement, bool> wanted, string what)
         {
+            var seen = new List<string>();
             for (var i = 0; i < 300; i++)
             {
                 while (recorder.Cards.TryDequeue(out var card))
+                {
                     if (wanted(card)) return card;
+                    seen.Add($"open {Open(card)}, ranked [{string.Join(", ", Ranked(card))}]");
+                }
                 await Task.Delay(50);
             }
-            Assert.Fail($"no pushed scorecard {what} within 15 s");
+            Assert.Fail($"no pushed scorecard {what} within 15 s; pushed: {(seen.Count == 0 ? "none" : string.Join("; ", seen))}");
             return default;
         }
 
