@@ -358,18 +358,18 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         // held up the reports of every ticket dispatched to the unit meanwhile, and a request waits for its slowest ticket.
         var unit = await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile();
         Scorecard? card = null;
-        var full = forecastDue || _reuse is null;
+        var earlier = forecastDue ? null : _reuse; // null: a full build
         if (unit is not null)
         {
-            var (atRisk, members, returned, reuse) = (AtRisk(20), full ? Members() : Noted(), ReturnedAway(), full ? null : StillOpen(_reuse!));
+            var (atRisk, members, returned, reuse) = (AtRisk(20), earlier is null ? Members() : Noted(), ReturnedAway(), earlier is null ? null : StillOpen(earlier));
             card = await Task.Run(() => Scorecard.Build(unit, summary, atRisk, _bounds, now, members, returned, reuse));
         }
-        if (card is not null && full)
+        if (card is not null && earlier is null)
         {
             _reuse = new ScorecardReuse(card.Hotline.Forecast, card.Mailbox.Forecast, card.HotlineByImpact ?? [], card.MailboxByImpact ?? []);
             _forecastAt = Environment.TickCount64;
         }
-        _forecastStale = card is not null && !full;
+        _forecastStale = card is not null && earlier is not null;
         try { await GrainFactory.GetGrain<ICityMetricsGrain>(0).ReportUnitMonth(summary with { HotlineForecast = card?.Hotline.Forecast?.ExpectedGrade }); }
         catch
         {
