@@ -61,6 +61,8 @@ public static class BenchRunner
     public static readonly (int Batch, int Concurrency)[] IngestShapes = [(1, 64), (100, 4)];
     /// <summary>The resident ticket limit of the open-loop row with tickets resting (`Hotline:Tickets:ResidentLimit`).</summary>
     private const int RestingLimit = 20_000;
+    /// <summary>The gen0 budget (MiB per GC heap) of the open-loop rows with it capped (FINDINGS item 31).</summary>
+    private const int CappedGen0BudgetMiB = 16;
 
     public static async Task<string> RunAsync(BenchOptions o, TextWriter progress)
     {
@@ -103,7 +105,7 @@ public static class BenchRunner
 
         if (o.Runs("ingest"))
         {
-            var rows = new List<(string Store, bool Batching, Ingest.Result R, int? ResidentLimit)>();
+            var rows = new List<(string Store, bool Batching, Ingest.Result R, ServerVariant Variant)>();
             foreach (var store in o.Stores)
                 foreach (var batching in o.BeforeAfter ? new[] { false, true } : [true])
                 {
@@ -115,37 +117,42 @@ public static class BenchRunner
                         Step($"ingest {store}, {(batching ? "group commit" : "one write per transaction")}, batches of {batch} × {concurrency} feeders, {duration.TotalSeconds:F0} s");
                         var r = await WithGc(server, await Ingest.RunAsync(server.Url, batch, concurrency, duration, o.WarmUp, serverCpu: server.Cpu));
                         Step($"  {r.EventsPerSecond:N0} events/s, p50 {r.P50:F1} ms, p99 {r.P99:F1} ms, server CPU {r.ServerCpuUsPerEvent:F0} µs/event");
-                        rows.Add((store, batching, r, null));
+                        rows.Add((store, batching, r, ServerVariant.Default));
                     }
                     if (!batching) continue;
                     Step($"ingest {store}, group commit, received only (no ledger), batches of 100 × 4 feeders, {o.IngestBeforeDuration.TotalSeconds:F0} s");
                     var ticketsOnly = await WithGc(server, await Ingest.RunAsync(server.Url, 100, 4, o.IngestBeforeDuration, o.WarmUp, dispatch: false, serverCpu: server.Cpu));
                     Step($"  {ticketsOnly.EventsPerSecond:N0} events/s, p50 {ticketsOnly.P50:F1} ms, p99 {ticketsOnly.P99:F1} ms, server CPU {ticketsOnly.ServerCpuUsPerEvent:F0} µs/event");
-                    rows.Add((store, batching, ticketsOnly, null));
+                    rows.Add((store, batching, ticketsOnly, ServerVariant.Default));
                 }
-            // The default server, then (PostgreSQL) the same with tickets resting over a resident limit (FINDINGS item 24);
-            // the smoke run rests every ticket, so that path runs too.
-            int? resting = o.Smoke ? 0 : RestingLimit;
-            var openLoops = o.Stores.Select(s => (Store: s, Limit: (int?)null)).ToList();
+            // The default server; then the same with tickets resting over a resident limit (PostgreSQL; FINDINGS item 24), and
+            // with the GC's gen0 budget capped (both stores: shorter pauses below capacity, less throughput over it; item 31).
+            // The smoke run rests every ticket, so that path runs too.
+            var resting = new ServerVariant(ResidentLimit: o.Smoke ? 0 : RestingLimit);
+            var capped = new ServerVariant(Gen0BudgetMiB: CappedGen0BudgetMiB);
+            var openLoops = o.Stores.Select(s => (Store: s, Variant: ServerVariant.Default)).ToList();
             if (o.Stores.Contains("PostgreSQL")) openLoops.Add(("PostgreSQL", resting));
-            foreach (var (store, limit) in openLoops)
+            openLoops.AddRange(o.Stores.Select(s => (s, capped)));
+            foreach (var (store, variant) in openLoops)
             {
                 await using var db = store == "PostgreSQL" ? await BenchDatabase.CreateAsync(o.PostgresAdmin) : null;
-                await using var server = await ServerProcess.StartAsync(o.WorkDir, db?.ConnectionString, writeBatching: true,
-                    limit is { } l ? ["--Hotline:Tickets:ResidentLimit", l.ToString(CultureInfo.InvariantCulture)] : []);
-                Step($"ingest {store}, open loop at {o.RateFor(store):N0} events/s in batches of 100{(limit is null ? "" : $", tickets resting over {limit:N0} resident")}, {o.RateWarmUp.TotalSeconds:F0} s warm-up + {o.IngestDuration.TotalSeconds:F0} s");
+                await using var server = await ServerProcess.StartAsync(o.WorkDir, db?.ConnectionString, writeBatching: true, variant.Arguments, variant.Environment);
+                // A GC variable the runtime does not know is ignored without a word (FINDINGS item 31): the row must be what it says.
+                if (variant.Gen0BudgetMiB is { } budget && (await server.GcReportAsync()).Settings is var gc && gc.Gen0MaxBudgetBytes != (long)budget << 20)
+                    throw new InvalidOperationException($"the server's gen0 budget is {gc.Gen0MaxBudgetBytes:N0} bytes a heap, not the {budget} MiB asked for");
+                Step($"ingest {store}, open loop at {o.RateFor(store):N0} events/s in batches of 100{(variant.Label is { } label ? $", {label}" : "")}, {o.RateWarmUp.TotalSeconds:F0} s warm-up + {o.IngestDuration.TotalSeconds:F0} s");
                 var r = await WithGc(server, await Ingest.RunAtRateAsync(server.Url, 100, o.RateFor(store), o.IngestDuration, o.RateWarmUp, server.Cpu));
                 Step($"  {r.EventsPerSecond:N0} events/s, p50 {r.P50:F1} ms, p99 {r.P99:F1} ms, server CPU {r.ServerCpuUsPerEvent:F0} µs/event");
-                rows.Add((store, true, r, limit));
+                rows.Add((store, true, r, variant));
             }
             sections.AppendLine(IngestSection(rows));
             // PostgreSQL's target is a rate with a latency bound: the open-loop run at that rate. SQLite's is a rate: the best row.
-            foreach (var (_, _, pg, limit) in rows.Where(r => r.Store == "PostgreSQL" && r.R.Offered > 0))
-                targets.Add((limit is null ? "durable ingest, PostgreSQL" : $"durable ingest, PostgreSQL, tickets resting over {limit:N0} resident",
+            foreach (var (_, _, pg, variant) in rows.Where(r => r.Store == "PostgreSQL" && r.R.Offered > 0))
+                targets.Add(($"durable ingest, PostgreSQL{(variant.Label is { } label ? $", {label}" : "")}",
                     "≥ 5,000 events/s, p99 < 100 ms",
                     $"{pg.EventsPerSecond:N0} events/s answered of {pg.Offered:N0} offered, p99 {pg.P99:F0} ms (batches of {pg.Batch}, open loop){(pg.Gc is { } gc ? $"; the server's longest GC pause {gc.LongestMs:F0} ms" : "")}",
                     pg.Offered >= 5000 && pg.EventsPerSecond >= 0.99 * pg.Offered && pg.Other == 0 && pg.P99 < 100));
-            if (rows.Where(r => r.Store == "SQLite" && r.Batching && r.ResidentLimit is null && r.R.Dispatch && r.R.Other == 0).MaxBy(r => r.R.EventsPerSecond).R is { } sq)
+            if (rows.Where(r => r.Store == "SQLite" && r.Batching && r.Variant == ServerVariant.Default && r.R.Dispatch && r.R.Other == 0).MaxBy(r => r.R.EventsPerSecond).R is { } sq)
                 targets.Add(("durable ingest, SQLite", "≥ 10,000 events/s", $"{sq.EventsPerSecond:N0} events/s (batches of {sq.Batch}{(sq.Offered > 0 ? ", open loop" : "")})", sq.EventsPerSecond >= 10000));
         }
 
@@ -288,7 +295,7 @@ public static class BenchRunner
     /// <summary>The run with the server's GC pauses in its window.</summary>
     private static async Task<Ingest.Result> WithGc(ServerProcess server, Ingest.Result r) => r with { Gc = await server.GcPausesAsync(r.From, r.To) };
 
-    private static string IngestSection(List<(string Store, bool Batching, Ingest.Result R, int? ResidentLimit)> rows)
+    private static string IngestSection(List<(string Store, bool Batching, Ingest.Result R, ServerVariant Variant)> rows)
     {
         var sb = new StringBuilder();
         sb.AppendLine("## Ingest: `POST /api/events`, sustained").AppendLine();
@@ -304,16 +311,19 @@ public static class BenchRunner
         sb.AppendLine("batch was due, so falling behind shows in the percentiles; events/s is the window's events over the time until the");
         sb.AppendLine("last was answered. That is the shape of the PostgreSQL target (a rate held with p99 < 100 ms). SQLite's target is a");
         sb.AppendLine("throughput, so SQLite is offered 10 % more than it (11,000 events/s): what is answered then is what the server can do,");
-        sb.AppendLine("not the offer, and its latency is that of a queue that grows. \"tickets rest over N\" is");
+        sb.AppendLine("not the offer, and its latency is that of a queue that grows. \"tickets resting over N resident\" is");
         sb.AppendLine("the same server with `--Hotline:Tickets:ResidentLimit N`: over N resident tickets a ticket leaves memory once its");
-        sb.AppendLine("events are stored and its reports delivered (FINDINGS item 24); by default none does before Orleans' idle collection.").AppendLine();
+        sb.AppendLine("events are stored and its reports delivered (FINDINGS item 24); by default none does before Orleans' idle collection.");
+        sb.AppendLine("\"GC gen0 budget N MiB a heap\" is the same server started with `DOTNET_GCGen0MaxBudget` (hexadecimal bytes): the");
+        sb.AppendLine("runtime collects gen0 once that much is allocated, so each collection promotes less and pauses shorter, and there");
+        sb.AppendLine("are more of them (FINDINGS item 31); by default Server GC lets it grow to 200 MiB a heap.").AppendLine();
         sb.AppendLine("GC pauses are the server's garbage collections in the window as the server records them (`GET /api/ops/runtime/gc`):");
         sb.AppendLine("while one runs, every request of the silo waits, so a pause longer than the latency bound puts the batches due");
         sb.AppendLine("during it, and those queued behind them, over it.").AppendLine();
         sb.AppendLine("| storage | writes | events | batch × feeders | seconds | events | events/s | p50 ms | p99 ms | max ms | not accepted | server CPU µs/event | GC pauses | GC paused ms | longest GC pause ms |");
         sb.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var (store, batching, r, limit) in rows)
-            sb.AppendLine($"| {store} | {(batching ? "group commit" : "one per transaction")}{(limit is null ? "" : $", tickets rest over {limit:N0}")} | {(r.Dispatch ? "received + dispatched" : "received only")} | {(r.Offered > 0 ? $"{r.Batch} at {r.Offered:N0}/s (open loop)" : $"{r.Batch} × {r.Concurrency}")} | {r.Seconds:F0} | {r.Events:N0} | {r.EventsPerSecond:N0} | {r.P50:F1} | {r.P99:F1} | {r.Max:F0} | {r.Other} | {r.ServerCpuUsPerEvent:F0} | {r.Gc?.Count.ToString(CultureInfo.InvariantCulture) ?? "–"} | {(r.Gc is { } g ? g.TotalMs.ToString("N0", CultureInfo.InvariantCulture) : "–")} | {(r.Gc is { } h ? h.LongestMs.ToString("N0", CultureInfo.InvariantCulture) : "–")} |");
+        foreach (var (store, batching, r, variant) in rows)
+            sb.AppendLine($"| {store} | {(batching ? "group commit" : "one per transaction")}{(variant.Label is { } label ? $", {label}" : "")} | {(r.Dispatch ? "received + dispatched" : "received only")} | {(r.Offered > 0 ? $"{r.Batch} at {r.Offered:N0}/s (open loop)" : $"{r.Batch} × {r.Concurrency}")} | {r.Seconds:F0} | {r.Events:N0} | {r.EventsPerSecond:N0} | {r.P50:F1} | {r.P99:F1} | {r.Max:F0} | {r.Other} | {r.ServerCpuUsPerEvent:F0} | {r.Gc?.Count.ToString(CultureInfo.InvariantCulture) ?? "–"} | {(r.Gc is { } g ? g.TotalMs.ToString("N0", CultureInfo.InvariantCulture) : "–")} | {(r.Gc is { } h ? h.LongestMs.ToString("N0", CultureInfo.InvariantCulture) : "–")} |");
         sb.AppendLine();
         foreach (var store in new[] { "SQLite", "PostgreSQL" })
             foreach (var (batch, _) in IngestShapes)

@@ -36,12 +36,18 @@ public sealed class ServerProcess : IAsyncDisposable
     /// </summary>
     public async Task<GcPausesDuring> GcPausesAsync(DateTimeOffset from, DateTimeOffset to)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
-        var report = await http.GetFromJsonAsync<Hotline.Ops.Host.Diagnostics.GcReport>("/api/ops/runtime/gc")
-            ?? throw new InvalidOperationException("GET /api/ops/runtime/gc answered nothing");
+        var report = await GcReportAsync();
         var pauses = report.Recent.Where(p => p.At >= from && p.At <= to).Select(p => p.PauseMs).ToList();
         return new GcPausesDuring(pauses.Count, pauses.Sum(), pauses.DefaultIfEmpty(0).Max());
+    }
+
+    /// <summary>The server's own record of its collections and its collector's settings.</summary>
+    public async Task<Hotline.Ops.Host.Diagnostics.GcReport> GcReportAsync()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
+        return await http.GetFromJsonAsync<Hotline.Ops.Host.Diagnostics.GcReport>("/api/ops/runtime/gc")
+            ?? throw new InvalidOperationException("GET /api/ops/runtime/gc answered nothing");
     }
 
     private ServerProcess(Process process, string url, string logFile, string dataDir)
@@ -57,13 +63,17 @@ public sealed class ServerProcess : IAsyncDisposable
     /// (tests start servers in parallel, and the open-loop client holds hundreds of connections): a start that fails
     /// with "address already in use" is tried again on other ports.
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(string workDir, string? postgres, bool writeBatching, params string[] extra)
+    public static Task<ServerProcess> StartAsync(string workDir, string? postgres, bool writeBatching, params string[] extra) =>
+        StartAsync(workDir, postgres, writeBatching, extra, new Dictionary<string, string>());
+
+    /// <param name="environment">Variables set for the server's process beside the machine's own (the runtime's GC settings).</param>
+    public static async Task<ServerProcess> StartAsync(string workDir, string? postgres, bool writeBatching, string[] extra, IReadOnlyDictionary<string, string> environment)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(workDir, postgres, writeBatching, extra);
+                return await StartOnceAsync(workDir, postgres, writeBatching, extra, environment);
             }
             catch (PortTakenException) when (attempt < 3)
             {
@@ -73,7 +83,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private sealed class PortTakenException(string message) : InvalidOperationException(message);
 
-    private static async Task<ServerProcess> StartOnceAsync(string workDir, string? postgres, bool writeBatching, string[] extra)
+    private static async Task<ServerProcess> StartOnceAsync(string workDir, string? postgres, bool writeBatching, string[] extra, IReadOnlyDictionary<string, string> environment)
     {
         var dataDir = Path.Combine(workDir, "data-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dataDir);
@@ -87,6 +97,7 @@ public sealed class ServerProcess : IAsyncDisposable
             psi.ArgumentList.Add(a);
         if (postgres is not null) { psi.ArgumentList.Add("--postgres"); psi.ArgumentList.Add(postgres); }
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         var logFile = Path.Combine(workDir, $"server-{port}.log");
         var log = new StreamWriter(logFile) { AutoFlush = true };
         var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the server");

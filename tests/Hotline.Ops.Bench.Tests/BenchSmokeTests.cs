@@ -61,11 +61,20 @@ public sealed class BenchSmokeTests
         }
         Assert.Contains("| durable ingest, PostgreSQL |", report);
         // The same with every ticket resting after its events: all answered and accepted.
-        var resting = report.Split('\n').Single(l => l.StartsWith("| PostgreSQL | group commit, tickets rest over 0 | received + dispatched | 100 at 1,000/s (open loop) |"))
+        var resting = report.Split('\n').Single(l => l.StartsWith("| PostgreSQL | group commit, tickets resting over 0 resident | received + dispatched | 100 at 1,000/s (open loop) |"))
             .Split('|', StringSplitOptions.TrimEntries);
         Assert.NotEqual("0", resting[6]);
         Assert.Equal("0", resting[11]);
         Assert.Contains("| durable ingest, PostgreSQL, tickets resting over 0 resident |", report);
+        // And with the GC's gen0 budget capped, on both storages (the run fails unless the server reports the cap in effect).
+        foreach (var store in new[] { "SQLite", "PostgreSQL" })
+        {
+            var capped = report.Split('\n').Single(l => l.StartsWith($"| {store} | group commit, GC gen0 budget 16 MiB a heap | received + dispatched | 100 at 1,000/s (open loop) |"))
+                .Split('|', StringSplitOptions.TrimEntries);
+            Assert.NotEqual("0", capped[6]);
+            Assert.Equal("0", capped[11]);
+        }
+        Assert.Contains("| durable ingest, PostgreSQL, GC gen0 budget 16 MiB a heap |", report);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime;
 using System.Net.Http.Json;
 using Hotline.Ops.Host.Diagnostics;
 
@@ -30,6 +31,10 @@ public class RuntimeApiTests
         Assert.True(report.PausedMs >= full.PauseMs, $"paused {report.PausedMs} ms in all, one pause {full.PauseMs} ms");
         Assert.True(report.Since <= before);
         Assert.True(report.Recent.Count <= GcPauses.Kept);
+        // The collector's settings, as the runtime started this process (the tests' own: workstation or server alike).
+        Assert.Equal(GCSettings.IsServerGC, report.Settings.Server);
+        Assert.Equal(Convert.ToInt64(GC.GetConfigurationVariables()["HeapCount"], System.Globalization.CultureInfo.InvariantCulture), report.Settings.Heaps);
+        Assert.True(report.Settings.Gen0MaxBudgetBytes > 0, $"{report.Settings}");
 
         // The silo's runtime is for the administrator: not for a wall, a lead, nor anyone without a token.
         using var wall = s.Client(s.Tokens!.Wall);

@@ -7,7 +7,26 @@ public sealed record GcPause(DateTimeOffset At, int Generation, bool Background,
 /// <summary>This silo's collections since its process started and the recent ones one by one.</summary>
 /// <param name="Collections">Collections by the oldest generation they collected: [gen0 only, gen1, gen2].</param>
 /// <param name="PausedMs">Every pause since the process started, in all (the runtime's own total).</param>
-public sealed record GcReport(DateTimeOffset Since, long[] Collections, double PausedMs, IReadOnlyList<GcPause> Recent);
+/// <param name="Settings">The collector's settings, which the pauses depend on.</param>
+public sealed record GcReport(DateTimeOffset Since, long[] Collections, double PausedMs, IReadOnlyList<GcPause> Recent, GcSettings Settings);
+
+/// <summary>
+/// The collector as the runtime started it (its own account, <see cref="GC.GetConfigurationVariables"/>), so an
+/// operator sees that a setting took: the runtime ignores a variable it does not know, misspelt or in the wrong case
+/// (bench/FINDINGS.md 31).
+/// </summary>
+/// <param name="Gen0MaxBudgetBytes">Allocation a heap's gen0 may take before it is collected: what each gen0 pause grows with
+/// under sustained ingest (<c>DOTNET_GCGen0MaxBudget</c>, hexadecimal bytes; Server GC's default 200 MiB).</param>
+public sealed record GcSettings(bool Server, bool Concurrent, bool DynamicAdaptation, long Heaps, long Gen0MaxBudgetBytes)
+{
+    public static GcSettings OfThisProcess()
+    {
+        var config = GC.GetConfigurationVariables();
+        bool Flag(string name) => config.TryGetValue(name, out var v) && v is true;
+        long Number(string name) => config.TryGetValue(name, out var v) ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        return new(Flag("ServerGC"), Flag("ConcurrentGC"), Number("GCDynamicAdaptationMode") != 0, Number("HeapCount"), Number("GCGen0MaxBudget"));
+    }
+}
 
 /// <summary>
 /// The silo's garbage-collection pauses. While one runs every grain and request of the process waits, so under
@@ -29,6 +48,7 @@ public sealed class GcPauses(ILogger<GcPauses> logger) : BackgroundService
     private readonly long[] _seen = new long[Kinds.Length];
     private readonly Queue<GcPause> _recent = new();
     private readonly DateTimeOffset _since = ProcessStart();
+    private static readonly GcSettings Settings = GcSettings.OfThisProcess();
 
     private static DateTimeOffset ProcessStart()
     {
@@ -40,11 +60,13 @@ public sealed class GcPauses(ILogger<GcPauses> logger) : BackgroundService
     {
         Look();
         long all = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
-        lock (_recent) return new GcReport(_since, [all - gen1, gen1 - gen2, gen2], GC.GetTotalPauseDuration().TotalMilliseconds, [.. _recent]);
+        lock (_recent) return new GcReport(_since, [all - gen1, gen1 - gen2, gen2], GC.GetTotalPauseDuration().TotalMilliseconds, [.. _recent], Settings);
     }
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
+        logger.LogInformation("Garbage collector: {Kind} GC, {Heaps} heap(s), concurrent {Concurrent}, dynamic adaptation {Adaptation}, gen0 budget {Gen0MiB:N0} MiB a heap",
+            Settings.Server ? "Server" : "Workstation", Settings.Heaps, Settings.Concurrent, Settings.DynamicAdaptation, Settings.Gen0MaxBudgetBytes / 1048576.0);
         using var timer = new PeriodicTimer(Poll, TimeProvider.System);
         try
         {

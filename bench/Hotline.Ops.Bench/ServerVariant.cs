@@ -1,0 +1,30 @@
+using System.Globalization;
+
+namespace Hotline.Ops.Bench;
+
+/// <summary>
+/// How an open-loop ingest row's server differs from the default one: tickets resting over a resident limit
+/// (`--Hotline:Tickets:ResidentLimit`, FINDINGS item 24), or the garbage collector's gen0 budget capped (FINDINGS item 31).
+/// </summary>
+public sealed record ServerVariant(int? ResidentLimit = null, int? Gen0BudgetMiB = null)
+{
+    public static readonly ServerVariant Default = new();
+
+    public string[] Arguments => ResidentLimit is { } l ? ["--Hotline:Tickets:ResidentLimit", l.ToString(CultureInfo.InvariantCulture)] : [];
+
+    /// <summary>
+    /// The runtime reads its gen0 budget from this variable spelt exactly so, in hexadecimal bytes per GC heap: the
+    /// `DOTNET_GCgen0MaxBudget` of FINDINGS item 29 (lower-case g) is silently ignored on Linux.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Environment => Gen0BudgetMiB is { } m
+        ? new Dictionary<string, string> { ["DOTNET_GCGen0MaxBudget"] = ((long)m << 20).ToString("x", CultureInfo.InvariantCulture) }
+        : new Dictionary<string, string>();
+
+    /// <summary>How the results name the variant; null for the default server.</summary>
+    public string? Label => (ResidentLimit, Gen0BudgetMiB) switch
+    {
+        ({ } l, _) => $"tickets resting over {l:N0} resident",
+        (_, { } m) => $"GC gen0 budget {m} MiB a heap",
+        _ => null,
+    };
+}
