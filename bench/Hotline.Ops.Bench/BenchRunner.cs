@@ -138,8 +138,8 @@ public static class BenchRunner
                 await using var db = store == "PostgreSQL" ? await BenchDatabase.CreateAsync(o.PostgresAdmin) : null;
                 await using var server = await ServerProcess.StartAsync(o.WorkDir, db?.ConnectionString, writeBatching: true, variant.Arguments, variant.Environment);
                 // A GC variable the runtime does not know is ignored without a word (FINDINGS item 31): the row must be what it says.
-                if (variant.Gen0BudgetMiB is { } budget && (await server.GcReportAsync()).Settings is var gc && gc.Gen0MaxBudgetBytes != (long)budget << 20)
-                    throw new InvalidOperationException($"the server's gen0 budget is {gc.Gen0MaxBudgetBytes:N0} bytes a heap, not the {budget} MiB asked for");
+                if (variant.Gen0BudgetBytes is { } budget && (await server.GcReportAsync()).Settings.Gen0MaxBudgetBytes is var actual && actual != budget)
+                    throw new InvalidOperationException($"the server's gen0 budget is {actual:N0} bytes a heap, not the {variant.Gen0BudgetMiB} MiB asked for");
                 Step($"ingest {store}, open loop at {o.RateFor(store):N0} events/s in batches of 100{(variant.Label is { } label ? $", {label}" : "")}, {o.RateWarmUp.TotalSeconds:F0} s warm-up + {o.IngestDuration.TotalSeconds:F0} s");
                 var r = await WithGc(server, await Ingest.RunAtRateAsync(server.Url, 100, o.RateFor(store), o.IngestDuration, o.RateWarmUp, server.Cpu));
                 Step($"  {r.EventsPerSecond:N0} events/s, p50 {r.P50:F1} ms, p99 {r.P99:F1} ms, server CPU {r.ServerCpuUsPerEvent:F0} µs/event");

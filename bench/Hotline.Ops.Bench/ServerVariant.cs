@@ -12,19 +12,21 @@ public sealed record ServerVariant(int? ResidentLimit = null, int? Gen0BudgetMiB
 
     public string[] Arguments => ResidentLimit is { } l ? ["--Hotline:Tickets:ResidentLimit", l.ToString(CultureInfo.InvariantCulture)] : [];
 
+    /// <summary>The gen0 budget asked for, in bytes a GC heap; null for the runtime's own.</summary>
+    public long? Gen0BudgetBytes => Gen0BudgetMiB is { } m ? (long)m << 20 : null;
+
     /// <summary>
     /// The runtime reads its gen0 budget from this variable spelt exactly so, in hexadecimal bytes per GC heap: the
     /// `DOTNET_GCgen0MaxBudget` of FINDINGS item 29 (lower-case g) is silently ignored on Linux.
     /// </summary>
-    public IReadOnlyDictionary<string, string> Environment => Gen0BudgetMiB is { } m
-        ? new Dictionary<string, string> { ["DOTNET_GCGen0MaxBudget"] = ((long)m << 20).ToString("x", CultureInfo.InvariantCulture) }
+    public IReadOnlyDictionary<string, string> Environment => Gen0BudgetBytes is { } bytes
+        ? new Dictionary<string, string> { ["DOTNET_GCGen0MaxBudget"] = bytes.ToString("x", CultureInfo.InvariantCulture) }
         : new Dictionary<string, string>();
 
     /// <summary>How the results name the variant; null for the default server.</summary>
-    public string? Label => (ResidentLimit, Gen0BudgetMiB) switch
+    public string? Label => string.Join(", ", new[]
     {
-        ({ } l, _) => $"tickets resting over {l:N0} resident",
-        (_, { } m) => $"GC gen0 budget {m} MiB a heap",
-        _ => null,
-    };
+        ResidentLimit is { } l ? $"tickets resting over {l:N0} resident" : null,
+        Gen0BudgetMiB is { } m ? $"GC gen0 budget {m} MiB a heap" : null,
+    }.OfType<string>()) is { Length: > 0 } label ? label : null;
 }

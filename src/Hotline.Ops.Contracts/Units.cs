@@ -101,6 +101,12 @@ public sealed record Scorecard(
     [property: Id(13)] IReadOnlyList<OrderNote>? Returns = null,
     [property: Id(14)] IReadOnlyList<OrderNote>? Reworked = null)
 {
+    /// <summary>Whether an order here is on the returns list (退单): it has a return request, refused or pending.</summary>
+    public static bool OnReturns(OrderContribution o) => o.ReturnRequests > 0;
+
+    /// <summary>Whether an order is on the rework list (返工).</summary>
+    public static bool OnRework(OrderContribution o) => o.Counts.Rework > 0;
+
     /// <summary>
     /// The scorecard at <paramref name="now"/> from the ledger's members (the orders counting here): the full forecast
     /// (<see cref="UnitForecasts"/>), the what-if margins, and the open orders ranked by what replying to them now is worth.
@@ -132,8 +138,8 @@ public sealed record Scorecard(
         List<OrderNote> returns = [], reworked = [];
         foreach (var (ticketId, o) in members)
         {
-            if (o.ReturnRequests > 0) returns.Add(OrderNote.Of(ticketId, o, returnedAway: false));
-            if (o.Counts.Rework > 0) reworked.Add(OrderNote.Of(ticketId, o, returnedAway: false));
+            if (OnReturns(o)) returns.Add(OrderNote.Of(ticketId, o, returnedAway: false));
+            if (OnRework(o)) reworked.Add(OrderNote.Of(ticketId, o, returnedAway: false));
         }
         returns.AddRange((returnedAway ?? []).Select(m => OrderNote.Of(m.TicketId, m.Order, returnedAway: true)));
         return new Scorecard(unit, s.Month,

@@ -458,7 +458,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         var delta = sign > 0 ? c.Counts : default(AssessmentCounts) - c.Counts;
         if (c.Channel == AssessmentChannel.Hotline) _hotline += delta; else _mailbox += delta;
         _counts.Change(c, sign);
-        if (c.ReturnRequests > 0 || c.Counts.Rework > 0)
+        if (Scorecard.OnReturns(c) || Scorecard.OnRework(c))
         {
             if (sign > 0) _noted.Add(ticketId); else _noted.Remove(ticketId);
         }

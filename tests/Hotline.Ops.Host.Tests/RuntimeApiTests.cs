@@ -33,6 +33,7 @@ public class RuntimeApiTests
         Assert.True(report.Recent.Count <= GcPauses.Kept);
         // The collector's settings, as the runtime started this process (the tests' own: workstation or server alike).
         Assert.Equal(GCSettings.IsServerGC, report.Settings.Server);
+        Assert.Equal(GCSettings.LatencyMode != GCLatencyMode.Batch, report.Settings.Concurrent); // Batch: concurrent GC off
         Assert.Equal(Convert.ToInt64(GC.GetConfigurationVariables()["HeapCount"], System.Globalization.CultureInfo.InvariantCulture), report.Settings.Heaps);
         Assert.True(report.Settings.Gen0MaxBudgetBytes > 0, $"{report.Settings}");
 
