@@ -18,6 +18,9 @@ public sealed class TicketRecord
     [Id(1)] public OrderContribution? Reported { get; set; }
     /// <summary>Outbox: reports written with the ticket's change and delivered after it, so neither is lost.</summary>
     [Id(2)] public List<PendingReport> Outbox { get; set; } = [];
+    /// <summary>Set when the outbox was stored with reports in it: which silo incarnation wrote them, and when in its
+    /// order of writes (the recovery sweep skips the outbox once that incarnation's stored watermark is past it).</summary>
+    [Id(3)] public OutboxStamp? Stamp { get; set; }
 }
 
 /// <summary>
@@ -37,6 +40,7 @@ public sealed class TicketGrain(
     EmergencyRules emergencies,
     IEventTimeSink eventTime,
     TicketResidency residency,
+    OutboxWatermark watermark,
     ILogger<TicketGrain> logger) : Grain, ITicketGrain
 {
     /// <summary>The state's name in storage (as it was when the grain used Orleans' persistent state).</summary>
@@ -45,8 +49,15 @@ public sealed class TicketGrain(
     /// <summary>Completes once the state is read, or taken to be new (null: neither yet, or the read failed).</summary>
     private Task? _loaded;
     private IGrainTimer? _retry;
-    /// <summary>The stored outbox still lists reports that have been delivered since the last write.</summary>
-    private bool _storedOutboxStale;
+    /// <summary>
+    /// The stored outbox lists reports, and no watermark of this silo will cover them: it was read so from storage (written
+    /// by another incarnation, or never stamped) and not written since. Once delivered it is stored cleared, so the
+    /// recovery sweep does not take it up again.
+    /// </summary>
+    private bool _storedOutboxUncovered;
+    /// <summary>Stamps of this activation's writes whose outbox may be stored undelivered: each holds this silo's watermark
+    /// back until the reports are delivered or a later write replaced the row. Null when none (most tickets, most of the time).</summary>
+    private List<OutboxStamp>? _held;
     /// <summary>
     /// Events accepted in memory whose write has not succeeded yet. Until it does, every call writes again before it
     /// answers, a duplicate of those events too: an event answered as a duplicate is stored. Null when there are none:
@@ -75,28 +86,79 @@ public sealed class TicketGrain(
             throw;
         }
         _record.State ??= new TicketRecord();
-        // Reports left in the outbox (delivered or not: its clearing is stored lazily) go out after this call, never
-        // during it: a ledger rebuilding itself may be asking this very ticket for its report.
-        if (State.Outbox.Count > 0)
-            _retry ??= this.RegisterGrainTimer(DeliverOutbox, new GrainTimerCreationOptions(TimeSpan.Zero, TimeSpan.FromSeconds(5)) { KeepAlive = true });
+        if (State.Outbox.Count == 0) return;
+        if (watermark.KnownDelivered(State.Stamp))
+        {
+            // Delivered by an earlier activation on this silo, and stored as it was (a delivered outbox is not stored cleared).
+            State.Outbox.Clear();
+            State.Outbox.Capacity = 0;
+            return;
+        }
+        if (State.Stamp is { } own && own.Incarnation == watermark.Incarnation) (_held ??= []).Add(own); // an earlier activation here left it undelivered
+        else _storedOutboxUncovered = true;
+        // Reports left in the outbox (delivered or not) go out after this call, never during it: a ledger rebuilding
+        // itself may be asking this very ticket for its report.
+        _retry ??= this.RegisterGrainTimer(DeliverOutbox, new GrainTimerCreationOptions(TimeSpan.Zero, TimeSpan.FromSeconds(5)) { KeepAlive = true });
     }
 
     private Task Write() => storage.WriteStateAsync(StateName, this.GetGrainId(), _record);
 
     /// <summary>
-    /// A delivered outbox is cleared in storage lazily: with the next change, or here when the ticket goes idle. So a
-    /// stored outbox that is not empty means "maybe undelivered" only for tickets active now or lost with a silo, which
-    /// keeps the recovery sweep small at no cost per event (one write per activation, off the event path).
+    /// Writes the ticket, its outbox stamped if it has reports (<see cref="OutboxWatermark"/>). A stamp stays held after
+    /// a failed write: the write may have been stored all the same. It is let go once a later write replaced the row or
+    /// the reports are delivered.
+    /// </summary>
+    private async Task Store(bool stamped = true)
+    {
+        var stamp = stamped && State.Outbox.Count > 0 ? watermark.Stamp() : null;
+        if (stamp is not null) (_held ??= []).Add(stamp);
+        State.Stamp = stamp;
+        try
+        {
+            await Write();
+        }
+        catch (InconsistentStateException) when (stamp is not null)
+        {
+            Release(stamp); // the row is someone else's write: this one was not stored
+            throw;
+        }
+        _storedOutboxUncovered = false;
+        ReleaseHeld(except: stamp);
+    }
+
+    private void Release(OutboxStamp stamp)
+    {
+        watermark.Release(stamp);
+        _held?.Remove(stamp);
+        if (_held is { Count: 0 }) _held = null;
+    }
+
+    /// <summary>Lets go of the stamps held (the reports they guarded are delivered, or the row no longer carries them).</summary>
+    private void ReleaseHeld(OutboxStamp? except = null)
+    {
+        if (_held is null) return;
+        foreach (var s in _held.ToArray())
+            if (s != except) Release(s);
+    }
+
+    /// <summary>
+    /// A delivered outbox is not stored cleared: this silo's watermark covers it. A ticket leaving memory writes only
+    /// when the sweep could not tell otherwise: reports it read from storage uncovered and has delivered since (stored
+    /// cleared), or reports it wrote and could not deliver (stored unstamped, so every sweep takes them up and the
+    /// watermark need not wait for them).
     /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
     {
         residency.Left();
-        if (!_storedOutboxStale || State.Outbox.Count > 0) return;
-        try { await Write(); }
+        var undelivered = State.Outbox.Count > 0;
+        // Events not stored yet were never answered as accepted: nothing is written for them here, and their stamps stay
+        // held (the failed write may have been stored; only this silo's sweep efficiency pays for it).
+        if (_unstored is not null || (undelivered ? _held is null : !_storedOutboxUncovered)) return;
+        try { await Store(stamped: false); }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Harmless: the sweep redelivers the stored reports and the ledger ignores versions it has.
-            logger.LogDebug(ex, "Ticket {TicketId}: cleared outbox not stored at deactivation", this.GetPrimaryKeyString());
+            // The sweep redelivers the stored reports, and the ledger ignores versions it has.
+            logger.LogDebug(ex, "Ticket {TicketId}: outbox not stored at deactivation", this.GetPrimaryKeyString());
         }
     }
 
@@ -110,6 +172,7 @@ public sealed class TicketGrain(
     {
         await Loaded();
         await DeliverOutbox();
+        if (State.Outbox.Count == 0 && _storedOutboxUncovered && _unstored is null) await Store(); // so the next sweep passes it by
         return State.Outbox.Count;
     }
 
@@ -154,8 +217,7 @@ public sealed class TicketGrain(
             return results;
         }
 
-        await Write();
-        _storedOutboxStale = false;
+        await Store();
         _unstored = null; // stored: the list is this call's alone now, no copy needed
         foreach (var (e, s) in accepted)
         {
@@ -165,7 +227,7 @@ public sealed class TicketGrain(
         await DeliverOutbox();
         foreach (var (e, s) in accepted)
             if (s.Tags.Any(IsEmergencyTag) && e.Type is ("dispatched" or "reassigned") && s.UnitId is { } unit) NotifyUnit(s, unit);
-        if (State.Outbox.Count == 0 && residency.Full) DeactivateOnIdle(); // to rest (TicketResidency); the cleared outbox is stored on the way
+        if (State.Outbox.Count == 0 && residency.Full) DeactivateOnIdle(); // to rest (TicketResidency), with nothing to write on the way
         return results;
     }
 
@@ -242,10 +304,11 @@ public sealed class TicketGrain(
             {
                 var r = outbox[0];
                 await GrainFactory.GetGrain<IUnitMonthGrain>(r.UnitMonthKey).Report(ticketId, r.Version, r.Contribution);
-                outbox.RemoveAt(0); // persisted with the next change or at deactivation; a redelivery is ignored by the ledger's version check
-                _storedOutboxStale = true;
+                outbox.RemoveAt(0); // a redelivery (after a crash, say) is ignored by the ledger's version check
             }
             outbox.Capacity = 0; // an empty outbox keeps no array while the ticket waits, often for days, for its next event
+            ReleaseHeld(); // every report written is delivered: the watermark may pass this ticket's stamps
+            State.Stamp = null; // what the stored row says; a resident ticket need not keep it
             _retry?.Dispose();
             _retry = null;
         }

@@ -22,7 +22,10 @@ public sealed class TicketResidency
     /// <summary>Resident tickets a silo keeps before tickets rest after their events; null: no limit.</summary>
     public int? Limit { get; }
 
-    internal bool Full => Volatile.Read(ref _resident) > Limit;
+    /// <summary>Ticket activations resident on this silo now.</summary>
+    public int Resident => Volatile.Read(ref _resident);
+
+    internal bool Full => Resident > Limit;
 
     internal void Arrived() => Interlocked.Increment(ref _resident);
     internal void Left() => Interlocked.Decrement(ref _resident);

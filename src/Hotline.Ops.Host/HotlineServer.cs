@@ -49,6 +49,7 @@ public static class HotlineServer
         builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:GradeBounds").Get<GradeBounds>() ?? GradeBounds.Default);
         builder.Services.AddSingleton<TicketRulesProvider>();
         builder.Services.AddSingleton(new TicketResidency(options.TicketResidentLimit));
+        builder.Services.AddSingleton<OutboxWatermark>().AddHostedService(sp => sp.GetRequiredService<OutboxWatermark>());
         builder.Services.AddSingleton(QueuesApi.Settings(builder.Configuration));
 
         builder.UseOrleans(silo =>
@@ -83,6 +84,7 @@ public static class HotlineServer
         builder.Services.AddHostedService<UnitSeeder>();
         builder.Services.AddHostedService<SiloHeartbeat>();
         builder.Services.AddSingleton(sp => new StoredTickets(options.Postgres, sqlite, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.ServiceId));
+        builder.Services.AddSingleton<IStoredOutboxWatermarks>(sp => sp.GetRequiredService<StoredTickets>());
         builder.Services.AddHostedService<Cluster.OutboxRecovery>();
         builder.Services.AddSingleton<Diagnostics.GcPauses>().AddHostedService(sp => sp.GetRequiredService<Diagnostics.GcPauses>());
         if (options.Demo) builder.Services.AddHostedService<DemoReplay>();

@@ -17,6 +17,8 @@ public sealed class RunningServer : IAsyncDisposable
     public HttpClient Http { get; }
     public string Url { get; }
     public string DataDir { get; }
+    /// <summary>The server's services (its silo's singletons among them).</summary>
+    public IServiceProvider Services => _app.Services;
     /// <summary>The generated tokens (role → token, unit id → token), or null when they come from configuration.</summary>
     public ServerTokens? Tokens { get; }
 

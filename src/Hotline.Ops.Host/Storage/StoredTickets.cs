@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Hotline.Ops.Domain;
@@ -15,7 +16,7 @@ public sealed record StoredContribution(string TicketId, int Version, OrderContr
 /// GrainIdExtensionString, the state as JSON): the recovery sweep looks for outboxes that may be undelivered, the
 /// consistency check for every order that counts in a month, without activating a grain per ticket.
 /// </summary>
-public sealed class StoredTickets
+public sealed class StoredTickets : Grains.IStoredOutboxWatermarks
 {
     private const string TicketState = Grains.TicketGrain.StateName;
     private readonly string? _postgres;
@@ -28,18 +29,48 @@ public sealed class StoredTickets
         (_postgres, _sqlite, _serviceId) = (postgres, sqlite, serviceId);
     }
 
-    /// <summary>Tickets whose stored outbox is not empty: delivered and not yet cleared, or never delivered.</summary>
-    public IAsyncEnumerable<string> WithPendingReports(CancellationToken ct) => _postgres is not null
-        ? Query("""
-            SELECT GrainIdExtensionString FROM OrleansStorage
-             WHERE ServiceId = @service AND GrainTypeString = @state AND PayloadBinary IS NOT NULL
-               AND jsonb_array_length(COALESCE(convert_from(PayloadBinary, 'UTF8')::jsonb -> 'outbox', '[]'::jsonb)) > 0
-            """, null, r => r.GetString(0), ct)
-        : Query("""
-            SELECT GrainIdExtensionString FROM OrleansStorage
-             WHERE ServiceId = @service AND GrainTypeString = @state AND PayloadBinary IS NOT NULL
-               AND COALESCE(json_array_length(CAST(PayloadBinary AS TEXT), '$.outbox'), 0) > 0
-            """, null, r => r.GetString(0), ct);
+    /// <summary>
+    /// Tickets whose stored outbox may be undelivered: it lists reports, and no stored watermark covers it (the
+    /// incarnation that stamped it stored a watermark past it: <see cref="Grains.OutboxWatermark"/>). Unstamped
+    /// outboxes are always listed.
+    /// </summary>
+    public IAsyncEnumerable<string> WithPendingReports(CancellationToken ct) => Query(_postgres is not null
+        ? """
+          WITH marks AS MATERIALIZED (
+            SELECT GrainIdExtensionString AS k, (convert_from(PayloadBinary, 'UTF8')::jsonb ->> 'delivered')::bigint AS delivered
+              FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = @mark AND PayloadBinary IS NOT NULL)
+          SELECT t.GrainIdExtensionString
+            FROM (SELECT GrainIdExtensionString, convert_from(PayloadBinary, 'UTF8')::jsonb AS p FROM OrleansStorage
+                   WHERE ServiceId = @service AND GrainTypeString = @state AND PayloadBinary IS NOT NULL) t
+            LEFT JOIN marks m ON m.k = @prefix || (t.p -> 'stamp' ->> 'incarnation')
+           WHERE jsonb_array_length(COALESCE(t.p -> 'outbox', '[]'::jsonb)) > 0
+             AND (m.delivered IS NULL OR (t.p -> 'stamp' ->> 'sequence')::bigint >= m.delivered)
+          """
+        : """
+          WITH marks AS MATERIALIZED (
+            SELECT GrainIdExtensionString AS k, json_extract(CAST(PayloadBinary AS TEXT), '$.delivered') AS delivered
+              FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = @mark AND PayloadBinary IS NOT NULL)
+          SELECT t.GrainIdExtensionString
+            FROM (SELECT GrainIdExtensionString, CAST(PayloadBinary AS TEXT) AS p FROM OrleansStorage
+                   WHERE ServiceId = @service AND GrainTypeString = @state AND PayloadBinary IS NOT NULL) t
+            LEFT JOIN marks m ON m.k = @prefix || json_extract(t.p, '$.stamp.incarnation')
+           WHERE COALESCE(json_array_length(t.p, '$.outbox'), 0) > 0
+             AND (m.delivered IS NULL OR json_extract(t.p, '$.stamp.sequence') >= m.delivered)
+          """, [("mark", Grains.OutboxWatermark.StateName), ("prefix", Grains.OutboxWatermark.KeyPrefix)], r => r.GetString(0), ct);
+
+    public async Task<IReadOnlyDictionary<long, long>> ReadAsync(CancellationToken ct)
+    {
+        var marks = new Dictionary<long, long>();
+        var sql = _postgres is not null
+            ? "SELECT GrainIdExtensionString, convert_from(PayloadBinary, 'UTF8')::jsonb ->> 'delivered' FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = @mark AND PayloadBinary IS NOT NULL"
+            : "SELECT GrainIdExtensionString, json_extract(CAST(PayloadBinary AS TEXT), '$.delivered') FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = @mark AND PayloadBinary IS NOT NULL";
+        await foreach (var (key, delivered) in Query(sql, [("mark", Grains.OutboxWatermark.StateName)],
+            r => (r.GetString(0), Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture)), ct))
+            if (key.StartsWith(Grains.OutboxWatermark.KeyPrefix, StringComparison.Ordinal)
+                && long.TryParse(key.AsSpan(Grains.OutboxWatermark.KeyPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var incarnation))
+                marks[incarnation] = delivered;
+        return marks;
+    }
 
     /// <summary>Every order whose ticket says it counts in <paramref name="month"/> (any unit).</summary>
     public async Task<List<StoredContribution>> CountingIn(string month, CancellationToken ct)
@@ -58,13 +89,13 @@ public sealed class StoredTickets
                WHERE json_extract(p, '$.reported.month') = @month
               """;
         var list = new List<StoredContribution>();
-        await foreach (var c in Query(sql, month, r => new StoredContribution(r.GetString(0), Convert.ToInt32(r.GetValue(1)),
+        await foreach (var c in Query(sql, [("month", month)], r => new StoredContribution(r.GetString(0), Convert.ToInt32(r.GetValue(1)),
             JsonSerializer.Deserialize<OrderContribution>(r.GetString(2), SystemTextJsonGrainStorageSerializer.DefaultOptions)!), ct))
             list.Add(c);
         return list;
     }
 
-    private async IAsyncEnumerable<T> Query<T>(string sql, string? month, Func<DbDataReader, T> read, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<T> Query<T>(string sql, (string Name, object Value)[] parameters, Func<DbDataReader, T> read, [EnumeratorCancellation] CancellationToken ct)
     {
         await using DbConnection connection = _postgres is not null ? new NpgsqlConnection(_postgres) : new SqliteConnection(_sqlite);
         await connection.OpenAsync(ct);
@@ -73,7 +104,7 @@ public sealed class StoredTickets
         cmd.CommandTimeout = 300;
         Add(cmd, "service", _serviceId);
         Add(cmd, "state", TicketState);
-        if (month is not null) Add(cmd, "month", month);
+        foreach (var (name, value) in parameters) Add(cmd, name, value);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) yield return read(reader);
     }
