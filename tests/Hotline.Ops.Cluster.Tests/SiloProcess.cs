@@ -23,7 +23,7 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>How many times the process was started.</summary>
     public int Starts => _starts;
 
-    public SiloProcess(string name, string postgres, string logDir)
+    public SiloProcess(string name, string postgres, string logDir, string[] extra)
     {
         Name = name;
         Url = $"http://127.0.0.1:{TestPorts.Free()}";
@@ -31,7 +31,7 @@ public sealed class SiloProcess : IAsyncDisposable
         LogPath = Path.Combine(logDir, name + ".log");
         _log = new StreamWriter(LogPath, append: true) { AutoFlush = true };
         _args = ["--urls", Url, "--data-dir", DataDir, "--postgres", postgres, "--clock", "event",
-            "--silo-port", TestPorts.Free().ToString(), "--gateway-port", TestPorts.Free().ToString()];
+            "--silo-port", TestPorts.Free().ToString(), "--gateway-port", TestPorts.Free().ToString(), .. extra];
     }
 
     /// <summary>Starts (or restarts, on the same ports and data directory) the silo and waits until it is ready.</summary>

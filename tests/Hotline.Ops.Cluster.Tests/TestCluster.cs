@@ -18,14 +18,15 @@ public sealed class TestCluster : IAsyncDisposable
 
     private TestCluster(TestPostgres db, IReadOnlyList<SiloProcess> silos, string logDir) => (_db, Silos, LogDir) = (db, silos, logDir);
 
-    public static async Task<TestCluster> StartAsync(string name, int silos = 3)
+    /// <param name="extra">Host options every silo gets after the cluster's own.</param>
+    public static async Task<TestCluster> StartAsync(string name, int silos = 3, string[]? extra = null)
     {
         var db = await TestPostgres.CreateAsync();
         var logDir = Path.Combine(SiloProcess.RepositoryRoot, "TestResults", "cluster", $"{name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
         Directory.CreateDirectory(logDir);
         // A modest pool per silo: the test server's connections are shared with every other test running.
         var connection = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxPoolSize = 20 }.ConnectionString;
-        var cluster = new TestCluster(db, Enumerable.Range(1, silos).Select(i => new SiloProcess($"silo{i}", connection, logDir)).ToList(), logDir);
+        var cluster = new TestCluster(db, Enumerable.Range(1, silos).Select(i => new SiloProcess($"silo{i}", connection, logDir, extra ?? [])).ToList(), logDir);
         try
         {
             // Started together: they race to create the schema and the shared tokens.
