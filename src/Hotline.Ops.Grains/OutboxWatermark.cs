@@ -16,6 +16,12 @@ public sealed class OutboxWatermarkRecord
     [Id(0)] public long Delivered { get; set; }
 }
 
+/// <summary>
+/// A silo's outbox watermark now: how many outboxes it stamped, how many of those are not delivered yet (reports stored
+/// and still waiting for their unit's ledger), the watermark and the watermark as last stored.
+/// </summary>
+public sealed record OutboxWatermarkReport(long Incarnation, long Stamped, int Undelivered, long Delivered, long StoredDelivered);
+
 /// <summary>The watermarks stored by every incarnation (incarnation → delivered), as the storage holds them now.</summary>
 public interface IStoredOutboxWatermarks
 {
@@ -58,6 +64,12 @@ public sealed class OutboxWatermark(
     /// <summary>The watermark as last stored (0: not stored yet).</summary>
     public long StoredDelivered => Volatile.Read(ref _storedDelivered);
     private long _storedDelivered;
+
+    public OutboxWatermarkReport Report()
+    {
+        lock (_lock)
+            return new OutboxWatermarkReport(Incarnation, _last, _undelivered.Count, _undelivered.Count > 0 ? _undelivered.Min : _last + 1, StoredDelivered);
+    }
 
     /// <summary>A new stamp for an outbox about to be written; it holds the watermark back until released.</summary>
     public OutboxStamp Stamp()

@@ -56,6 +56,13 @@ public sealed class OutboxWatermarkTests
             var last = rows.Max(r => r.Sequence);
             await Until(async () => await Watermark(postgres, dataDir, incarnation) > last, "the watermark past the three stamps is stored");
             Assert.Empty(await Pending(stored)); // the sweep has nothing to take up
+            // What the silo says of it: three outboxes stamped, none waiting, the watermark past them and stored.
+            var report = await server.GetJsonAsync("/api/ops/runtime/tickets");
+            Assert.Equal((0, 0), (report.GetProperty("resident").GetInt32(), report.GetProperty("residentLimit").GetInt32()));
+            var outbox = report.GetProperty("outbox");
+            Assert.Equal(incarnation, outbox.GetProperty("incarnation").GetInt64());
+            Assert.Equal((3L, 0, 4L, 4L), (outbox.GetProperty("stamped").GetInt64(), outbox.GetProperty("undelivered").GetInt32(),
+                outbox.GetProperty("delivered").GetInt64(), outbox.GetProperty("storedDelivered").GetInt64()));
             before = rows[0];
         }
 

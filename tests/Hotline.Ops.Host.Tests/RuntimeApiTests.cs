@@ -39,10 +39,13 @@ public class RuntimeApiTests
 
         // The silo's runtime is for the administrator: not for a wall, a lead, nor anyone without a token.
         using var wall = s.Client(s.Tokens!.Wall);
-        Assert.Equal(HttpStatusCode.Forbidden, (await wall.GetAsync("/api/ops/runtime/gc")).StatusCode);
         using var lead = s.Client(s.Tokens.Lead);
-        Assert.Equal(HttpStatusCode.Forbidden, (await lead.GetAsync("/api/ops/runtime/gc")).StatusCode);
         using var none = s.Client(null);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await none.GetAsync("/api/ops/runtime/gc")).StatusCode);
+        foreach (var path in new[] { "/api/ops/runtime/gc", "/api/ops/runtime/tickets" })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await wall.GetAsync(path)).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await lead.GetAsync(path)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await none.GetAsync(path)).StatusCode);
+        }
     }
 }

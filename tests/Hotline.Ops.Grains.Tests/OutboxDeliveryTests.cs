@@ -1,0 +1,44 @@
+using Hotline.Ops.Contracts;
+using Hotline.Ops.Domain;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace Hotline.Ops.Grains.Tests;
+
+/// <summary>
+/// A report its unit's ledger cannot take yet stays in the ticket's outbox and holds its silo's outbox watermark back
+/// (so a crash meanwhile leaves it to the recovery sweep), until the ticket's retry delivers it.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class OutboxDeliveryTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task A_report_its_ledger_cannot_take_holds_the_watermark_until_it_is_delivered()
+    {
+        var id = "HOLD-" + Guid.NewGuid().ToString("N")[..8];
+        var at = new DateTimeOffset(2024, 2, 6, 9, 0, 0, CityTime.Offset);
+        var ledger = fixture.Grains.GetGrain<IUnitMonthGrain>(UnitKeys.Month("water-group", "2024-02"));
+        await ledger.Wake(); // active, so its next write is the report's
+        var waiting = Undelivered();
+
+        FaultyStorage.FailNextWrites(ledger.GetGrainId(), 1);
+        var results = await fixture.Grains.GetGrain<ITicketGrain>(id).Apply(
+        [
+            new TicketEvent { Id = id + "-r", Type = "received", TicketId = id, At = at, Channel = "hotline", Category = "water" },
+            new TicketEvent { Id = id + "-d", Type = "dispatched", TicketId = id, At = at.AddMinutes(5), UnitId = "water-group" },
+        ]);
+        Assert.All(results, r => Assert.Equal(EventStatus.Accepted, r.Status)); // stored: answered, though not delivered yet
+
+        // Stored with its report, which the ledger did not durably take: one more outbox holds a watermark back.
+        Assert.Equal(waiting + 1, Undelivered());
+
+        // The ticket's retry (2 s later) delivers it, and the watermark is let go.
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); Undelivered() > waiting; await Task.Delay(100))
+            if (DateTime.UtcNow > deadline) Assert.Fail("the report was not delivered within 20 s");
+        Assert.True((await ledger.Audit()).Orders.ContainsKey(id));
+    }
+
+    /// <summary>Outboxes stored and not yet delivered, over the cluster's silos.</summary>
+    private int Undelivered() => fixture.Cluster.Silos.Cast<InProcessSiloHandle>()
+        .Sum(s => s.SiloHost.Services.GetRequiredService<OutboxWatermark>().Report().Undelivered);
+}
