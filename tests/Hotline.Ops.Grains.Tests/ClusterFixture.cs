@@ -14,6 +14,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public TestCluster Cluster { get; private set; } = null!;
     public IGrainFactory Grains => Cluster.GrainFactory;
+    /// <summary>Each silo's services (its singletons).</summary>
+    public IEnumerable<IServiceProvider> SiloServices => Cluster.Silos.Select(s => ((InProcessSiloHandle)s).SiloHost.Services);
 
     public async Task InitializeAsync()
     {

@@ -56,7 +56,7 @@ public sealed class LiveScorecardTests(ClusterFixture fixture)
 
         // A ledger publishes through its silo's outbox, which looks the walls up every few seconds: until both silos'
         // outboxes reach this recorder, a scorecard would go to the walls before it (its first one, say).
-        var outboxes = fixture.Cluster.Silos.Select(s => ((InProcessSiloHandle)s).SiloHost.Services.GetRequiredService<WallOutbox>()).ToList();
+        var outboxes = fixture.SiloServices.Select(s => s.GetRequiredService<WallOutbox>()).ToList();
         for (var i = 0; i < 200 && recorder.Probes.Count < outboxes.Count; i++)
         {
             for (var k = 0; k < outboxes.Count; k++) outboxes[k].Post(WallMessage.Of(WallTopics.Wall, Probe, k));

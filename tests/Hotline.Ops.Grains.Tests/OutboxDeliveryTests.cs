@@ -1,7 +1,6 @@
 using Hotline.Ops.Contracts;
 using Hotline.Ops.Domain;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 
 namespace Hotline.Ops.Grains.Tests;
 
@@ -39,6 +38,5 @@ public sealed class OutboxDeliveryTests(ClusterFixture fixture)
     }
 
     /// <summary>Outboxes stored and not yet delivered, over the cluster's silos.</summary>
-    private int Undelivered() => fixture.Cluster.Silos.Cast<InProcessSiloHandle>()
-        .Sum(s => s.SiloHost.Services.GetRequiredService<OutboxWatermark>().Report().Undelivered);
+    private int Undelivered() => fixture.SiloServices.Sum(s => s.GetRequiredService<OutboxWatermark>().Report().Undelivered);
 }
