@@ -58,8 +58,10 @@ public sealed class OutboxWatermark(
     /// <summary>Every outbox this incarnation stamped below it is delivered (the next number when none waits).</summary>
     public long Delivered
     {
-        get { lock (_lock) return _undelivered.Count > 0 ? _undelivered.Min : _last + 1; }
+        get { lock (_lock) return DeliveredLocked; }
     }
+
+    private long DeliveredLocked => _undelivered.Count > 0 ? _undelivered.Min : _last + 1;
 
     /// <summary>The watermark as last stored (0: not stored yet).</summary>
     public long StoredDelivered => Volatile.Read(ref _storedDelivered);
@@ -67,8 +69,7 @@ public sealed class OutboxWatermark(
 
     public OutboxWatermarkReport Report()
     {
-        lock (_lock)
-            return new OutboxWatermarkReport(Incarnation, _last, _undelivered.Count, _undelivered.Count > 0 ? _undelivered.Min : _last + 1, StoredDelivered);
+        lock (_lock) return new OutboxWatermarkReport(Incarnation, _last, _undelivered.Count, DeliveredLocked, StoredDelivered);
     }
 
     /// <summary>A new stamp for an outbox about to be written; it holds the watermark back until released.</summary>

@@ -119,26 +119,25 @@ public sealed class TicketGrain(
         }
         catch (InconsistentStateException) when (stamp is not null)
         {
-            Release(stamp); // the row is someone else's write: this one was not stored
+            // The row is someone else's write: this one was not stored.
+            watermark.Release(stamp);
+            _held!.Remove(stamp);
+            if (_held.Count == 0) _held = null;
             throw;
         }
         _storedOutboxUncovered = false;
         ReleaseHeld(except: stamp);
     }
 
-    private void Release(OutboxStamp stamp)
-    {
-        watermark.Release(stamp);
-        _held?.Remove(stamp);
-        if (_held is { Count: 0 }) _held = null;
-    }
-
-    /// <summary>Lets go of the stamps held (the reports they guarded are delivered, or the row no longer carries them).</summary>
+    /// <summary>Lets go of the stamps held but <paramref name="except"/> (the reports they guarded are delivered, or the
+    /// row no longer carries them). Called after every write and delivery: no copy, no list left behind when empty.</summary>
     private void ReleaseHeld(OutboxStamp? except = null)
     {
         if (_held is null) return;
-        foreach (var s in _held.ToArray())
-            if (s != except) Release(s);
+        foreach (var s in _held)
+            if (s != except) watermark.Release(s);
+        if (except is null) _held = null;
+        else if (_held.Count > 1) { _held.Clear(); _held.Add(except); }
     }
 
     /// <summary>
