@@ -104,18 +104,8 @@ public enum CallEventType { CallOffered, CallAnswered, CallAbandoned, CallEnded,
 
 public static class CallEvents
 {
-    public static string Wire<T>(T v) where T : struct, Enum { var s = v.ToString(); return char.ToLowerInvariant(s[0]) + s[1..]; }
-
-    public static bool TryParseType(string? s, out CallEventType t) => TryParse(s, out t);
-    public static bool TryParseState(string? s, out AgentState a) => TryParse(s, out a);
-
-    private static bool TryParse<T>(string? s, out T value) where T : struct, Enum
-    {
-        foreach (var v in Enum.GetValues<T>())
-            if (string.Equals(Wire(v), s, StringComparison.Ordinal)) { value = v; return true; }
-        value = default;
-        return false;
-    }
+    public static bool TryParseType(string? s, out CallEventType t) => WireNames<CallEventType>.TryParse(s, out t);
+    public static bool TryParseState(string? s, out AgentState a) => WireNames<AgentState>.TryParse(s, out a);
 
     public static bool IsCallEvent(string? type) => TryParseType(type, out _);
 

@@ -239,8 +239,7 @@ public sealed class TicketGrain(
         // An emergency's order without an explicit urgency is dispatched as urgent.
         var emergencyOrder = current is not null && e.Type == "dispatched" && current.Tags.Any(IsEmergencyTag);
         if (emergencyOrder && e.Urgency is null) e = e with { Urgency = "urgent" };
-        var unitKnown = await IsKnownUnit(e);
-        var t = WorkOrderMachine.Apply(current, e, rules.For(unitKnown));
+        var t = WorkOrderMachine.Apply(current, e, await RulesFor(e));
         if (!t.Accepted) return EventResult.Rejected(e.Id, t.Rejection!);
 
         var next = t.State!;
@@ -282,13 +281,10 @@ public sealed class TicketGrain(
             new EmergencyMessage(em, name, "order", 0, s.LastEventAt, s.TicketId, unitId, s.Deadline)));
     }
 
-    private async Task<Func<string, bool>> IsKnownUnit(TicketEvent e)
-    {
-        if (e.Type is not ("dispatched" or "reassigned") || string.IsNullOrWhiteSpace(e.UnitId)) return _ => false;
-        var known = await rules.IsRegisteredUnit(GrainFactory, e.UnitId);
-        var unitId = e.UnitId;
-        return id => known && id == unitId;
-    }
+    private ValueTask<TransitionRules> RulesFor(TicketEvent e) =>
+        e.Type is "dispatched" or "reassigned" && !string.IsNullOrWhiteSpace(e.UnitId)
+            ? rules.ForDispatchTo(GrainFactory, e.UnitId)
+            : ValueTask.FromResult(rules.NoUnitKnown);
 
     private static string Key(OrderContribution c) => UnitKeys.Month(c.UnitId, c.Month);
 
@@ -296,13 +292,13 @@ public sealed class TicketGrain(
     private async Task DeliverOutbox()
     {
         var outbox = State.Outbox;
-        var ticketId = this.GetPrimaryKeyString();
+        var ticketId = State.Ticket?.TicketId ?? this.GetPrimaryKeyString(); // the key, without decoding it again
         try
         {
             while (outbox.Count > 0)
             {
                 var r = outbox[0];
-                await GrainFactory.GetGrain<IUnitMonthGrain>(r.UnitMonthKey).Report(ticketId, r.Version, r.Contribution);
+                await rules.Ledger(GrainFactory, r.UnitMonthKey).Report(ticketId, r.Version, r.Contribution);
                 outbox.RemoveAt(0); // a redelivery (after a crash, say) is ignored by the ledger's version check
             }
             outbox.Capacity = 0; // an empty outbox keeps no array while the ticket waits, often for days, for its next event
