@@ -208,17 +208,9 @@ public static class EventParsing
     private static string? IdOf(JsonElement e) =>
         e.TryGetProperty("id", out var idEl) && idEl.ValueKind == JsonValueKind.String ? idEl.GetString() : null;
 
-    /// <summary>An ISO-8601 time (as the event's own parser reads it) that says its offset: 'Z' or ±hh:mm.</summary>
-    private static bool HasOffset(JsonElement t)
-    {
-        if (t.ValueKind != JsonValueKind.String || !t.TryGetDateTimeOffset(out _)) return false;
-        ReadOnlySpan<byte> raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(t);
-        if (raw is [(byte)'"', .. var inner, (byte)'"']) raw = inner;
-        if (raw.Contains((byte)'\\')) // escaped: read it as text (rare; the raw bytes would not say)
-        {
-            var s = t.GetString()!;
-            return s.EndsWith('Z') || s.EndsWith('z') || s.LastIndexOfAny(['+', '-']) > 10;
-        }
-        return raw.Length > 10 && (raw[^1] is (byte)'Z' or (byte)'z' || raw.LastIndexOfAny((byte)'+', (byte)'-') > 10);
-    }
+    /// <summary>An ISO-8601 time (as the event's own parser reads it) that says its offset: 'Z' or ±hh:mm. Read as a
+    /// DateTime, a time without an offset is the only kind left unspecified; no string is made (escaped or not).</summary>
+    private static bool HasOffset(JsonElement t) =>
+        t.ValueKind == JsonValueKind.String && t.TryGetDateTimeOffset(out _)
+        && t.TryGetDateTime(out var asDateTime) && asDateTime.Kind != DateTimeKind.Unspecified;
 }
