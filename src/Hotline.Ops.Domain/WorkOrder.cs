@@ -100,11 +100,11 @@ public readonly record struct Transition(TicketState? State, string? Rejection)
 /// </summary>
 public static class WorkOrderMachine
 {
-    /// <summary>Checks the fields every event needs. Returns a reason, or null when the envelope is sound.</summary>
-    // Control characters (char.IsControl: U+0000–U+001F, U+007F–U+009F) and '/'.
+    // What a ticket id may not hold: control characters (char.IsControl: U+0000–U+001F, U+007F–U+009F) and '/'.
     private static readonly System.Buffers.SearchValues<char> TicketIdForbidden = System.Buffers.SearchValues.Create(
         [.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c), '/']);
 
+    /// <summary>Checks the fields every event needs. Returns a reason, or null when the envelope is sound.</summary>
     public static string? ValidateEnvelope(TicketEvent e)
     {
         if (string.IsNullOrWhiteSpace(e.Id)) return "missing field 'id'";

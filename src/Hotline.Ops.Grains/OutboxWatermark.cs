@@ -147,5 +147,16 @@ public sealed class OutboxWatermark(
         }
     }
 
-    private GrainId Row => GrainId.Create(StateName, KeyPrefix + Incarnation.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    private GrainId Row => GrainId.Create(StateName, KeyOf(Incarnation));
+
+    /// <summary>The key of an incarnation's watermark row.</summary>
+    public static string KeyOf(long incarnation) => KeyPrefix + incarnation.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The incarnation a watermark row's key names.</summary>
+    public static bool TryReadKey(string key, out long incarnation)
+    {
+        incarnation = 0;
+        return key.StartsWith(KeyPrefix, StringComparison.Ordinal) && long.TryParse(key.AsSpan(KeyPrefix.Length),
+            System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out incarnation);
+    }
 }

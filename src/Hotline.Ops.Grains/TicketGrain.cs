@@ -149,10 +149,13 @@ public sealed class TicketGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
     {
         residency.Left();
-        var undelivered = State.Outbox.Count > 0;
         // Events not stored yet were never answered as accepted: nothing is written for them here, and their stamps stay
         // held (the failed write may have been stored; only this silo's sweep efficiency pays for it).
-        if (_unstored is not null || (undelivered ? _held is null : !_storedOutboxUncovered)) return;
+        if (_unstored is not null) return;
+        var mustWrite = State.Outbox.Count > 0
+            ? _held is not null           // reports stamped here, not delivered: stored unstamped, the watermark may pass
+            : _storedOutboxUncovered;     // reports read uncovered, delivered since: stored cleared
+        if (!mustWrite) return;
         try { await Store(stamped: false); }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -303,7 +306,7 @@ public sealed class TicketGrain(
             }
             outbox.Capacity = 0; // an empty outbox keeps no array while the ticket waits, often for days, for its next event
             ReleaseHeld(); // every report written is delivered: the watermark may pass this ticket's stamps
-            State.Stamp = null; // what the stored row says; a resident ticket need not keep it
+            State.Stamp = null; // it guarded reports now delivered; a resident ticket need not keep it (every write sets it anew)
             _retry?.Dispose();
             _retry = null;
         }

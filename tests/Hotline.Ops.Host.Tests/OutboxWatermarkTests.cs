@@ -45,7 +45,7 @@ public sealed class OutboxWatermarkTests
         {
             foreach (var t in Tickets) Assert.Equal(2, (await server.PostEventsAsync(Opened(t))).Accepted);
             var residency = server.Services.GetRequiredService<TicketResidency>();
-            await Until(() => Task.FromResult(residency.Resident == 0), "the tickets went to rest");
+            await Poll.Until(() => residency.Resident == 0, "the tickets went to rest");
 
             // Each went to rest without a write: its row still lists the delivered report, stamped by this incarnation.
             var incarnation = server.Services.GetRequiredService<OutboxWatermark>().Incarnation;
@@ -54,7 +54,7 @@ public sealed class OutboxWatermarkTests
             Assert.All(rows, r => Assert.Equal((1, 1, incarnation), (r.Version, r.Outbox, r.Incarnation)));
             Assert.Equal(3, rows.Select(r => r.Sequence).Distinct().Count());
             var last = rows.Max(r => r.Sequence);
-            await Until(async () => await Watermark(postgres, dataDir, incarnation) > last, "the watermark past the three stamps is stored");
+            await Poll.Until(async () => await Watermark(postgres, dataDir, incarnation) > last, "the watermark past the three stamps is stored");
             Assert.Empty(await Pending(stored)); // the sweep has nothing to take up
             // What the silo says of it: three outboxes stamped, none waiting, the watermark past them and stored.
             var report = await server.GetJsonAsync("/api/ops/runtime/tickets");
@@ -78,9 +78,9 @@ public sealed class OutboxWatermarkTests
         await using (var again = await RunningServer.StartAsync(dataDir, postgres))
         {
             // The start sweep delivers both reports and stores both tickets cleared; WM-1, covered, is not touched.
-            await Until(async () => (await again.GetJsonAsync("/api/ops/consistency?month=2024-02")).GetProperty("consistent").GetBoolean(),
+            await Poll.Until(async () => (await again.GetJsonAsync("/api/ops/consistency?month=2024-02")).GetProperty("consistent").GetBoolean(),
                 "the swept reports reached the ledger");
-            await Until(async () => (await Pending(stored)).Count == 0, "the swept tickets stored their outboxes cleared");
+            await Poll.Until(async () => (await Pending(stored)).Count == 0, "the swept tickets stored their outboxes cleared");
             // WM-1's stamp is below the watermark its incarnation stored: known delivered, neither redelivered nor written.
             Assert.Equal(0, await again.Services.GetRequiredService<IGrainFactory>().GetGrain<ITicketGrain>("WM-1").DeliverPending());
             Assert.Equal(before, await Read(postgres, dataDir, "WM-1"));
@@ -103,7 +103,7 @@ public sealed class OutboxWatermarkTests
 
     private static async Task<long> Watermark(string? postgres, string dataDir, long incarnation)
     {
-        try { return (await Load(postgres, dataDir, OutboxWatermark.StateName, OutboxWatermark.KeyPrefix + incarnation)).Payload["delivered"]!.GetValue<long>(); }
+        try { return (await Load(postgres, dataDir, OutboxWatermark.StateName, OutboxWatermark.KeyOf(incarnation))).Payload["delivered"]!.GetValue<long>(); }
         catch (InvalidOperationException) { return 0; } // not stored yet
     }
 
@@ -117,7 +117,7 @@ public sealed class OutboxWatermarkTests
     private static async Task<(long Version, JsonObject Payload)> Load(string? postgres, string dataDir, string type, string key)
     {
         await using var c = await Open(postgres, dataDir);
-        await using var cmd = Command(c, "SELECT Version, PayloadBinary FROM OrleansStorage WHERE GrainTypeString = @type AND GrainIdExtensionString = @key", ("type", type), ("key", key));
+        await using var cmd = SqliteFile.Command(c, "SELECT Version, PayloadBinary FROM OrleansStorage WHERE GrainTypeString = @type AND GrainIdExtensionString = @key", ("type", type), ("key", key));
         await using var reader = await cmd.ExecuteReaderAsync();
         if (!await reader.ReadAsync()) throw new InvalidOperationException($"no stored {type} {key}");
         return (Convert.ToInt64(reader.GetValue(0)), JsonNode.Parse(Encoding.UTF8.GetString((byte[])reader.GetValue(1)))!.AsObject());
@@ -129,7 +129,7 @@ public sealed class OutboxWatermarkTests
         var (_, payload) = await Load(postgres, dataDir, type, key);
         change(payload);
         await using var c = await Open(postgres, dataDir);
-        await using var cmd = Command(c, "UPDATE OrleansStorage SET PayloadBinary = @p WHERE GrainTypeString = @type AND GrainIdExtensionString = @key",
+        await using var cmd = SqliteFile.Command(c, "UPDATE OrleansStorage SET PayloadBinary = @p WHERE GrainTypeString = @type AND GrainIdExtensionString = @key",
             ("p", Encoding.UTF8.GetBytes(payload.ToJsonString())), ("type", type), ("key", key));
         Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
     }
@@ -139,25 +139,5 @@ public sealed class OutboxWatermarkTests
         DbConnection c = postgres is not null ? new NpgsqlConnection(postgres) : SqliteFile.Open(dataDir);
         if (c.State != System.Data.ConnectionState.Open) await c.OpenAsync();
         return c;
-    }
-
-    private static DbCommand Command(DbConnection c, string sql, params (string Name, object Value)[] args)
-    {
-        var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (name, value) in args)
-        {
-            var p = cmd.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value;
-            cmd.Parameters.Add(p);
-        }
-        return cmd;
-    }
-
-    private static async Task Until(Func<Task<bool>> condition, string what)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); !await condition(); await Task.Delay(100))
-            if (DateTime.UtcNow > deadline) Assert.Fail($"not within 30 s: {what}");
     }
 }

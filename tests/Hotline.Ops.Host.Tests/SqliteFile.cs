@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Hotline.Ops.Host.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -28,11 +29,18 @@ internal static class SqliteFile
         return cmd.ExecuteScalar();
     }
 
-    private static SqliteCommand Command(SqliteConnection c, string sql, (string Name, object Value)[] args)
+    /// <summary>A command with its parameters, on either storage's connection.</summary>
+    public static DbCommand Command(DbConnection c, string sql, params (string Name, object Value)[] args)
     {
         var cmd = c.CreateCommand();
         cmd.CommandText = sql;
-        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
+        foreach (var (name, value) in args)
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value;
+            cmd.Parameters.Add(p);
+        }
         return cmd;
     }
 }

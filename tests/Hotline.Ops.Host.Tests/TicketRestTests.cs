@@ -31,7 +31,7 @@ public sealed class TicketRestTests
 
         Assert.Equal(2, (await server.PostEventsAsync(Opened("REST-1"))).Accepted);
         var residency = server.Services.GetRequiredService<TicketResidency>();
-        await Until(() => residency.Resident == 0, "the ticket went to rest");
+        await Poll.Until(() => residency.Resident == 0, "the ticket went to rest");
         // Nothing is written on the way out: the delivered outbox stays stored, covered by the silo's watermark (OutboxWatermarkTests).
         Assert.Equal(1, StoredVersion(dataDir, "REST-1"));
         Assert.Equal(1, StoredOutbox(dataDir, "REST-1"));
@@ -58,12 +58,6 @@ public sealed class TicketRestTests
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.Equal(1, StoredOutbox(dataDir, "STAY-1"));
         Assert.Equal(1, StoredVersion(dataDir, "STAY-1"));
-    }
-
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(15); !condition(); await Task.Delay(100))
-            if (DateTime.UtcNow > deadline) Assert.Fail($"not within 15 s: {what}");
     }
 
     private static JsonElement StoredTicket(string dataDir, string ticketId) => JsonDocument.Parse((string)SqliteFile.Scalar(dataDir,

@@ -35,10 +35,8 @@ public sealed class StoredTickets : Grains.IStoredOutboxWatermarks
     /// outboxes are always listed.
     /// </summary>
     public IAsyncEnumerable<string> WithPendingReports(CancellationToken ct) => Query(_postgres is not null
-        ? """
-          WITH marks AS MATERIALIZED (
-            SELECT GrainIdExtensionString AS k, (convert_from(PayloadBinary, 'UTF8')::jsonb ->> 'delivered')::bigint AS delivered
-              FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = @mark AND PayloadBinary IS NOT NULL)
+        ? $"""
+          WITH marks AS MATERIALIZED ({StoredWatermarks})
           SELECT t.GrainIdExtensionString
             FROM (SELECT GrainIdExtensionString, convert_from(PayloadBinary, 'UTF8')::jsonb AS p FROM OrleansStorage
                    WHERE ServiceId = @service AND GrainTypeString = @state AND PayloadBinary IS NOT NULL) t
@@ -46,10 +44,8 @@ public sealed class StoredTickets : Grains.IStoredOutboxWatermarks
            WHERE jsonb_array_length(COALESCE(t.p -> 'outbox', '[]'::jsonb)) > 0
              AND (m.delivered IS NULL OR (t.p -> 'stamp' ->> 'sequence')::bigint >= m.delivered)
           """
-        : """
-          WITH marks AS MATERIALIZED (
-            SELECT GrainIdExtensionString AS k, json_extract(CAST(PayloadBinary AS TEXT), '$.delivered') AS delivered
-              FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = @mark AND PayloadBinary IS NOT NULL)
+        : $"""
+          WITH marks AS MATERIALIZED ({StoredWatermarks})
           SELECT t.GrainIdExtensionString
             FROM (SELECT GrainIdExtensionString, CAST(PayloadBinary AS TEXT) AS p FROM OrleansStorage
                    WHERE ServiceId = @service AND GrainTypeString = @state AND PayloadBinary IS NOT NULL) t
@@ -61,16 +57,19 @@ public sealed class StoredTickets : Grains.IStoredOutboxWatermarks
     public async Task<IReadOnlyDictionary<long, long>> ReadAsync(CancellationToken ct)
     {
         var marks = new Dictionary<long, long>();
-        var sql = _postgres is not null
-            ? "SELECT GrainIdExtensionString, convert_from(PayloadBinary, 'UTF8')::jsonb ->> 'delivered' FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = @mark AND PayloadBinary IS NOT NULL"
-            : "SELECT GrainIdExtensionString, json_extract(CAST(PayloadBinary AS TEXT), '$.delivered') FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = @mark AND PayloadBinary IS NOT NULL";
-        await foreach (var (key, delivered) in Query(sql, [("mark", Grains.OutboxWatermark.StateName)],
+        await foreach (var (key, delivered) in Query(StoredWatermarks, [("mark", Grains.OutboxWatermark.StateName)],
             r => (r.GetString(0), Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture)), ct))
-            if (key.StartsWith(Grains.OutboxWatermark.KeyPrefix, StringComparison.Ordinal)
-                && long.TryParse(key.AsSpan(Grains.OutboxWatermark.KeyPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var incarnation))
-                marks[incarnation] = delivered;
+            if (Grains.OutboxWatermark.TryReadKey(key, out var incarnation)) marks[incarnation] = delivered;
         return marks;
     }
+
+    /// <summary>Every stored outbox watermark: its row's key (k) and the value stored (delivered).</summary>
+    private string StoredWatermarks => $"""
+        SELECT GrainIdExtensionString AS k, {(_postgres is not null
+            ? "(convert_from(PayloadBinary, 'UTF8')::jsonb ->> 'delivered')::bigint"
+            : "json_extract(CAST(PayloadBinary AS TEXT), '$.delivered')")} AS delivered
+          FROM OrleansStorage WHERE ServiceId = @service AND GrainTypeString = @mark AND PayloadBinary IS NOT NULL
+        """;
 
     /// <summary>Every order whose ticket says it counts in <paramref name="month"/> (any unit).</summary>
     public async Task<List<StoredContribution>> CountingIn(string month, CancellationToken ct)
