@@ -40,6 +40,8 @@ public sealed record BenchOptions
     public int LeagueRuns => Smoke ? 20 : 2_000;
     public int SqlRuns => Smoke ? 2 : 7;
     public (int Clients, int Batches) Wall => Smoke ? (3, 2) : (500, 60);
+    /// <summary>The wall's surge: the storm the wall issue names (5,000 events a second), on one SQLite node.</summary>
+    public double WallSurgeRate => Smoke ? 1_000 : 5_000;
     public (int Tickets, int Ledgers) MemoryCounts => Smoke ? (200, 100) : (20_000, 2_000);
     /// <summary>
     /// Replays per store, each on a fresh server and database. The same build's replay took anywhere from 31.3 to 41.9 s
@@ -231,11 +233,21 @@ public static class BenchRunner
 
         if (o.Runs("wall"))
         {
-            await using var server = await ServerProcess.StartAsync(o.WorkDir, null, writeBatching: true);
             var (clients, batches) = o.Wall;
-            Step($"wall latency: {clients} SignalR clients, {batches} batches of 100 requests");
-            var r = await WallLatency.RunAsync(server.Url, ServerProcess.FeederToken, ServerProcess.WallToken, clients, batches, 100, progress);
-            sections.AppendLine(WallSection(r));
+            var rows = new List<WallLatency.Result>();
+            // Quiet, then during a surge, each on a fresh server.
+            foreach (var surgeRate in new[] { 0, o.WallSurgeRate })
+            {
+                await using var server = await ServerProcess.StartAsync(o.WorkDir, null, writeBatching: true);
+                Step($"wall latency: {clients} SignalR clients, {batches} batches of 100 requests{(surgeRate > 0 ? $", during {surgeRate:N0} events/s" : "")}");
+                var r = await WallLatency.RunAsync(server.Url, ServerProcess.FeederToken, ServerProcess.WallToken, clients, batches, 100, progress, surgeRate, o.RateWarmUp);
+                Step($"  p50 {r.P50:F0} ms, p99 {r.P99:F0} ms, never seen {r.Missed}{(r.Surge is { } sr ? $"; the surge answered {sr.EventsPerSecond:N0} events/s, p99 {sr.P99:F0} ms" : "")}");
+                rows.Add(r);
+                targets.Add(($"wall latency, {clients} SignalR clients{(r.Surge is null ? "" : $", during {surgeRate:N0} events/s")}", "p99 < 1.5 s, every batch seen",
+                    $"p99 {r.P99:F0} ms, p50 {r.P50:F0} ms, {r.Missed} batch sightings missed{(r.Surge is { } s2 ? $"; the surge: {s2.EventsPerSecond:N0} events/s answered" : "")}",
+                    r.P99 < 1500 && r.Missed == 0 && (r.Surge is not { } s3 || s3.EventsPerSecond >= 0.99 * s3.Offered)));
+            }
+            sections.AppendLine(WallSection(rows));
         }
 
         if (o.Runs("surge"))
@@ -395,17 +407,29 @@ public static class BenchRunner
 
         """;
 
-    private static string WallSection(WallLatency.Result r) => $"""
-        ## Wall latency: {r.Clients} SignalR clients on one node (SQLite)
+    private static string WallSection(IReadOnlyList<WallLatency.Result> rows)
+    {
+        var r0 = rows[0];
+        var sb = new StringBuilder($"""
+            ## Wall latency: {r0.Clients} SignalR clients on one node (SQLite)
 
-        {r.Clients} clients subscribed to `wall`; {r.Batches} batches of {r.Batch} requests (received + answered, {r.Batches * r.Batch * 2:N0} events)
-        posted 250 ms apart over {r.SpanSeconds:F1} s; the latency of a batch is from the API's answer to a client's first `cityMetrics` that counts it.
+            {r0.Clients} clients subscribed to `wall`; {r0.Batches} batches of {r0.Batch} requests (received + answered, {r0.Batches * r0.Batch * 2:N0} events)
+            posted {WallLatency.Spacing.TotalMilliseconds:F0} ms apart; the latency of a batch is from the API's answer to a client's first `cityMetrics` that counts
+            its requests as answered today (the target, p99 < 1.5 s, is the wall issue's). The clients run in the benchmark's
+            process, on the server's machine. "During a surge": a fresh server is offered new tickets (received and
+            dispatched, not answered, so they do not move that count) at a fixed rate in batches of 100, open loop, from a
+            warm-up before the first batch until the last had its time to be seen; the surge's own figures are its batches'.
 
-        | p50 | p99 | max | messages per client | never seen |
-        | ---: | ---: | ---: | ---: | ---: |
-        | {r.P50:F0} ms | {r.P99:F0} ms | {r.Max:F0} ms | {r.Messages / (double)r.Clients:F1} | {r.Missed} |
+            | load | batches over | p50 | p99 | max | messages per client | never seen | surge answered | surge p99 |
+            | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 
-        """;
+            """);
+        foreach (var r in rows)
+            sb.AppendLine(r.Surge is { } s
+                ? $"| {s.Offered:N0} events/s offered | {r.SpanSeconds:F1} s | {r.P50:F0} ms | {r.P99:F0} ms | {r.Max:F0} ms | {r.Messages / (double)r.Clients:F1} | {r.Missed} | {s.EventsPerSecond:N0} events/s | {s.P99:F0} ms |"
+                : $"| quiet | {r.SpanSeconds:F1} s | {r.P50:F0} ms | {r.P99:F0} ms | {r.Max:F0} ms | {r.Messages / (double)r.Clients:F1} | {r.Missed} | | |");
+        return sb.AppendLine().ToString();
+    }
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";

@@ -3,7 +3,7 @@ using Hotline.Ops.Bench;
 // One command runs every benchmark and writes the results file:
 //   dotnet run -c Release --project bench/Hotline.Ops.Bench -- all --out bench/RESULTS.md [--smoke] [--postgres ADMIN_CONN] [--only storage,ingest,replay,league,memory,wall,surge,forecast-cost,forecast]
 // Single benchmarks against a running server:
-//   ... -- wall --server URL [--clients 500] [--batches 60] [--batch 100] [--token T] [--wall-token T]
+//   ... -- wall --server URL [--clients 500] [--batches 60] [--batch 100] [--token T] [--wall-token T] [--surge EVENTS_PER_S [--warm-up 30]]
 //   ... -- ingest --server URL [--batch 100] [--feeders 4] [--seconds 20] [--warm-up 2] [--received-only | --rate EVENTS_PER_S] [--server-pid PID]   (the server must take the feeder token ServerProcess.FeederToken)
 //   ... -- surge [--smoke]
 //   ... -- forecast-cost [--smoke]
@@ -30,8 +30,10 @@ switch (command)
     case "wall" when opts.TryGetValue("--server", out var server):
         var token = opts.GetValueOrDefault("--token") ?? Environment.GetEnvironmentVariable("HOTLINE_TOKEN");
         var r = await WallLatency.RunAsync(server, token, opts.GetValueOrDefault("--wall-token") ?? token,
-            int.Parse(opts.GetValueOrDefault("--clients", "500")), int.Parse(opts.GetValueOrDefault("--batches", "60")), int.Parse(opts.GetValueOrDefault("--batch", "100")), Console.Error);
-        Console.WriteLine($"wall latency: {r.Clients} clients, {r.Batches} batches of {r.Batch} requests: p50 {r.P50:F0} ms, p99 {r.P99:F0} ms, max {r.Max:F0} ms; {r.Messages / (double)r.Clients:F1} messages per client; never seen: {r.Missed}");
+            int.Parse(opts.GetValueOrDefault("--clients", "500")), int.Parse(opts.GetValueOrDefault("--batches", "60")), int.Parse(opts.GetValueOrDefault("--batch", "100")), Console.Error,
+            double.Parse(opts.GetValueOrDefault("--surge", "0")), TimeSpan.FromSeconds(int.Parse(opts.GetValueOrDefault("--warm-up", "30"))));
+        Console.WriteLine($"wall latency: {r.Clients} clients, {r.Batches} batches of {r.Batch} requests: p50 {r.P50:F0} ms, p99 {r.P99:F0} ms, max {r.Max:F0} ms; {r.Messages / (double)r.Clients:F1} messages per client; never seen: {r.Missed}"
+            + (r.Surge is { } surge ? $"; surge {surge.EventsPerSecond:N0} of {surge.Offered:N0} events/s answered, p99 {surge.P99:F0} ms" : ""));
         return 0;
     case "ingest" when opts.TryGetValue("--server", out var target) && opts.TryGetValue("--rate", out var rate):
         Console.WriteLine(await Ingest.RunAtRateAsync(target, int.Parse(opts.GetValueOrDefault("--batch", "100")), double.Parse(rate),

@@ -118,6 +118,12 @@ public sealed class BenchSmokeTests
     {
         var report = await BenchRunner.RunAsync(Smoke("wall", "surge"), TextWriter.Null);
         Assert.Contains("## Wall latency: 3 SignalR clients", report);
+        // Quiet and during a surge: every batch seen by every client, and the surge's feeder answered.
+        var rows = TableRows(report, "| quiet |", "| 1,000 events/s offered |").Select(r => r.Split('|', StringSplitOptions.TrimEntries)).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, cells => Assert.Equal("0", cells[7]));
+        Assert.Matches(@"^[1-9][\d,]* events/s$", rows[1][8]);
+        Assert.Contains("| wall latency, 3 SignalR clients, during 1,000 events/s |", report);
         Assert.Contains("## Surge detector cost", report);
     }
 
