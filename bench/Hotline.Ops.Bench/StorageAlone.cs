@@ -14,9 +14,45 @@ namespace Hotline.Ops.Bench;
 public static class StorageAlone
 {
     /// <summary>Rows written: <paramref name="RowsPerTransaction"/> per commit, each commit durable before the next.</summary>
-    public sealed record Result(string Storage, string Settings, int Connections, int RowsPerTransaction, int PayloadBytes, TimeSpan Elapsed, long Rows)
+    public sealed record Result(string Storage, string Settings, int Connections, int RowsPerTransaction, int PayloadBytes, TimeSpan Elapsed, long Rows,
+        Paced? Pace = null)
     {
         public double RowsPerSecond => Rows / Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Transactions offered at a fixed rate, each due at its time: commit latency from when it was due (ms).</summary>
+    public sealed record Paced(double TransactionsPerSecond, double P50, double P99, double Max);
+
+    /// <summary>
+    /// Paces one connection's transactions: each is due every 1/rate seconds whether or not the one before was late, and
+    /// its latency runs from when it was due, as the open-loop ingest measures a batch (a slow commit delays the next).
+    /// </summary>
+    private sealed class Pacer(double? transactionsPerSecond)
+    {
+        private readonly Stopwatch _clock = new();
+        private readonly List<double> _latencies = [];
+        private TimeSpan _due;
+
+        /// <summary>Waits until the next transaction is due; the first is due at once (the pace starts after the setup).</summary>
+        public async ValueTask WaitAsync()
+        {
+            if (transactionsPerSecond is not { } rate) return;
+            _clock.Start();
+            _due = TimeSpan.FromSeconds(_latencies.Count / rate);
+            if (_due > _clock.Elapsed) await Task.Delay(_due - _clock.Elapsed);
+        }
+
+        public void Committed()
+        {
+            if (transactionsPerSecond is not null) _latencies.Add((_clock.Elapsed - _due).TotalMilliseconds);
+        }
+
+        public Paced? Result()
+        {
+            if (transactionsPerSecond is not { } rate) return null;
+            var sorted = _latencies.Order().ToList();
+            return new Paced(rate, Stats.Percentile(sorted, 0.5), Stats.Percentile(sorted, 0.99), sorted.LastOrDefault());
+        }
     }
 
     /// <summary>A stored ticket's state is about this size (System.Text.Json of a received and dispatched ticket).</summary>
@@ -29,8 +65,11 @@ public static class StorageAlone
     /// prepared <c>UPDATE</c> per transaction on a table of 102,400 rows, each connection on rows of its own (no lock
     /// waits), rows in key order (as tickets' rows are: bench/FINDINGS.md item 11).
     /// </summary>
-    public static async Task<Result> PostgresAsync(string connectionString, int connections, int rowsPerTransaction, int payloadBytes, TimeSpan duration)
+    public static async Task<Result> PostgresAsync(string connectionString, int connections, int rowsPerTransaction, int payloadBytes, TimeSpan duration,
+        double? transactionsPerSecond = null)
     {
+        if (transactionsPerSecond is not null && connections != 1) throw new ArgumentException("a paced run has one connection", nameof(connections));
+        var pacer = new Pacer(transactionsPerSecond);
         await using var source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = connections + 2 }.ConnectionString);
         foreach (var sql in new[]
                  {
@@ -73,22 +112,26 @@ public static class StorageAlone
                 for (var i = 0; i < ids.Length; i++) ids[i] = (next + i * connections) % TableRows;
                 next = (next + ids.Length * connections) % TableRows;
                 if (rowsPerTransaction == 1) ((NpgsqlParameter<int>)update.Parameters[0]).TypedValue = ids[0];
+                await pacer.WaitAsync();
                 await update.ExecuteNonQueryAsync(); // autocommit: one statement, one transaction
+                pacer.Committed();
                 rows += rowsPerTransaction;
             }
             return rows;
         }));
         var elapsed = stop.Elapsed;
         await using (var drop = source.CreateCommand("DROP TABLE bench_alone")) await drop.ExecuteNonQueryAsync();
-        return new Result("PostgreSQL", "synchronous_commit on", connections, rowsPerTransaction, payloadBytes, elapsed, counts.Sum());
+        return new Result("PostgreSQL", "synchronous_commit on", connections, rowsPerTransaction, payloadBytes, elapsed, counts.Sum(), pacer.Result());
     }
 
     /// <summary>
     /// SQLite in WAL mode, one connection (SQLite has one writer at a time), with the server's synchronous setting (FULL:
     /// a commit survives a power cut) or NORMAL (survives the process, not the machine: what "WAL mode" figures often mean).
     /// </summary>
-    public static Result Sqlite(string directory, string synchronous, int rowsPerTransaction, int payloadBytes, TimeSpan duration)
+    public static async Task<Result> SqliteAsync(string directory, string synchronous, int rowsPerTransaction, int payloadBytes, TimeSpan duration,
+        double? transactionsPerSecond = null)
     {
+        var pacer = new Pacer(transactionsPerSecond);
         Directory.CreateDirectory(directory);
         var file = Path.Combine(directory, $"alone-{Guid.NewGuid():N}.db");
         try
@@ -112,6 +155,7 @@ public static class StorageAlone
                 var stop = Stopwatch.StartNew();
                 while (stop.Elapsed < duration)
                 {
+                    await pacer.WaitAsync();
                     using var tx = rowsPerTransaction > 1 ? connection.BeginTransaction() : null;
                     update.Transaction = tx;
                     for (var i = 0; i < rowsPerTransaction; i++)
@@ -121,11 +165,12 @@ public static class StorageAlone
                         update.ExecuteNonQuery();
                     }
                     tx?.Commit();
+                    pacer.Committed();
                     rows += rowsPerTransaction;
                 }
                 elapsed = stop.Elapsed;
             }
-            return new Result("SQLite", $"WAL, synchronous = {synchronous}", 1, rowsPerTransaction, payloadBytes, elapsed, rows);
+            return new Result("SQLite", $"WAL, synchronous = {synchronous}", 1, rowsPerTransaction, payloadBytes, elapsed, rows, pacer.Result());
         }
         finally
         {
@@ -152,8 +197,19 @@ public static class StorageAlone
         sb.AppendLine("Machines of the same description differ by a quarter to a half (FINDINGS item 26), so read the ingest figures against these, from the same run.").AppendLine();
         sb.AppendLine("| storage | settings | connections | rows per transaction | payload bytes | seconds | rows | rows/s |");
         sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var r in rows)
+        foreach (var r in rows.Where(r => r.Pace is null))
             sb.AppendLine($"| {r.Storage} | {r.Settings} | {r.Connections} | {r.RowsPerTransaction} | {r.PayloadBytes:N0} | {r.Elapsed.TotalSeconds:F0} | {r.Rows:N0} | {r.RowsPerSecond:N0} |");
+        if (rows.Any(r => r.Pace is not null))
+        {
+            sb.AppendLine().AppendLine("The same 100-row transactions offered at a fixed rate on one connection, each due at its time (the open-loop ingest's");
+            sb.AppendLine("shape): about the rows a second the server writes at 5,000 events/s (a ticket's row and a ledger's member page per");
+            sb.AppendLine("ticket), with nothing else running. The commit latency, from when a transaction was due, is what the storage alone");
+            sb.AppendLine("adds to a batch's; the ingest's p99 bound is 100 ms.").AppendLine();
+            sb.AppendLine("| storage | settings | rows per transaction | transactions/s offered | seconds | rows/s | commit p50 ms | commit p99 ms | commit max ms |");
+            sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var r in rows.Where(r => r.Pace is not null))
+                sb.AppendLine($"| {r.Storage} | {r.Settings} | {r.RowsPerTransaction} | {r.Pace!.TransactionsPerSecond:N0} | {r.Elapsed.TotalSeconds:F0} | {r.RowsPerSecond:N0} | {r.Pace.P50:F1} | {r.Pace.P99:F1} | {r.Pace.Max:F1} |");
+        }
         return sb.ToString();
     }
 }
