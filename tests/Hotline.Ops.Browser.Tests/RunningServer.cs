@@ -116,5 +116,15 @@ public static class CityClock
 {
     public static readonly TimeSpan Offset = TimeSpan.FromHours(8);
     public static DateTimeOffset Now => DateTimeOffset.UtcNow.ToOffset(Offset);
+    /// <summary>
+    /// Now less <paramref name="ago"/>, but not before today's midnight in city time. The wall counts today and the
+    /// ledgers the month: a test run just after midnight (16:00 UTC) must not post its events into yesterday.
+    /// </summary>
+    public static DateTimeOffset Ago(TimeSpan ago)
+    {
+        var now = Now;
+        var midnight = new DateTimeOffset(now.Date, Offset);
+        return now - ago < midnight ? midnight : now - ago;
+    }
     public static string Iso(DateTimeOffset t) => t.ToOffset(Offset).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -30,7 +30,7 @@ public sealed class UnitPortalTests(WallBrowser wall)
     {
         var run = Guid.NewGuid().ToString("N")[..6];
         var now = CityClock.Now;
-        var t0 = now.AddMinutes(-30);
+        var t0 = CityClock.Ago(TimeSpan.FromMinutes(30));
         // Due this month whatever the hour the test runs at: five hours ahead, or just before the month ends.
         var monthEnd = CityTime.EndOfMonth(CityTime.MonthOf(now));
         var deadline = now.AddHours(5) < monthEnd ? now.AddHours(5) : monthEnd.AddMinutes(-1);
@@ -168,7 +168,7 @@ public sealed class UnitPortalTests(WallBrowser wall)
         var ticket = $"UW-{Guid.NewGuid().ToString("N")[..8]}";
         var now = CityClock.Now;
         // An urgent order three seconds from its deadline: due soon and due today at once, overdue three seconds later.
-        await wall.Server.PostEventsAsync(Order(ticket, unit, now.AddMinutes(-2), now.AddSeconds(3), "urgent"));
+        await wall.Server.PostEventsAsync(Order(ticket, unit, CityClock.Ago(TimeSpan.FromMinutes(2)), now.AddSeconds(3), "urgent"));
         var newest = page.TestId("ticker").Locator("li").First;
         await Expect(newest).ToHaveAttributeAsync("data-ticket-id", ticket, Within10s);
         await Expect(newest).ToHaveAttributeAsync("data-kind", "overdue", Within10s);
@@ -199,7 +199,7 @@ public sealed class UnitPortalTests(WallBrowser wall)
             var monthEnd = CityTime.EndOfMonth(CityTime.MonthOf(now));
             var deadline = now.AddHours(5) < monthEnd ? now.AddHours(5) : monthEnd.AddMinutes(-1);
             // One open order: 0 + 0 + 20 + 20 = 40.0.
-            await first.PostEventsAsync(Order("RC-1", Unit, now.AddMinutes(-5), deadline));
+            await first.PostEventsAsync(Order("RC-1", Unit, CityClock.Ago(TimeSpan.FromMinutes(5)), deadline));
             await Expect(page.TestId("score-hotline")).ToHaveAttributeAsync("data-value", "40", Within10s);
 
             await first.DisposeAsync();

@@ -44,7 +44,7 @@ public sealed class WallHubTests(WallBrowser wall)
 
         // 500 requests, each dispatched: 1,000 events in 10 batches over about two seconds.
         var run = Guid.NewGuid().ToString("N")[..8];
-        var t = CityClock.Now.AddMinutes(-30);
+        var t = CityClock.Ago(TimeSpan.FromMinutes(30));
         for (var batch = 0; batch < 10; batch++)
         {
             var events = new List<object>();
@@ -80,8 +80,8 @@ public sealed class WallHubTests(WallBrowser wall)
         var deadline = DateTimeOffset.Parse(CityClock.Iso(now.AddSeconds(4)), System.Globalization.CultureInfo.InvariantCulture);
         await wall.Server.PostEventsAsync(
         [
-            new { id = ticket + "-r", type = "received", ticketId = ticket, at = CityClock.Iso(now.AddMinutes(-2)), channel = "hotline", category = "transport", text = "路灯不亮" },
-            new { id = ticket + "-d", type = "dispatched", ticketId = ticket, at = CityClock.Iso(now.AddMinutes(-1)), unitId = "bus-group", urgency = "urgent", deadline = CityClock.Iso(deadline) },
+            new { id = ticket + "-r", type = "received", ticketId = ticket, at = CityClock.Iso(CityClock.Ago(TimeSpan.FromMinutes(2))), channel = "hotline", category = "transport", text = "路灯不亮" },
+            new { id = ticket + "-d", type = "dispatched", ticketId = ticket, at = CityClock.Iso(CityClock.Ago(TimeSpan.FromMinutes(1))), unitId = "bus-group", urgency = "urgent", deadline = CityClock.Iso(deadline) },
         ]);
         var warning = await client.WaitForAsync("overdueWarning", TimeSpan.FromSeconds(15),
             w => w.GetProperty("ticketId").GetString() == ticket && w.GetProperty("kind").GetString() == "overdue");

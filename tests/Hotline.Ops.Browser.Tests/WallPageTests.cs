@@ -24,7 +24,7 @@ public sealed class WallPageTests(WallBrowser wall)
 
         // Three requests; two of them become work orders for the bus company.
         var run = Guid.NewGuid().ToString("N")[..8];
-        var t = CityClock.Now.AddMinutes(-5);
+        var t = CityClock.Ago(TimeSpan.FromMinutes(5));
         var events = new List<object>();
         for (var i = 1; i <= 3; i++)
             events.Add(new { id = $"w-{run}-{i}-r", type = "received", ticketId = $"W-{run}-{i}", at = CityClock.Iso(t), channel = "hotline", category = "transport", text = "公交停运" });
@@ -63,7 +63,7 @@ public sealed class WallPageTests(WallBrowser wall)
         await Expect(banner).ToBeVisibleAsync(new() { Timeout = 10_000 });
 
         // Two matching requests and one that does not match: the banner counts two.
-        var t = CityClock.Now.AddMinutes(-2);
+        var t = CityClock.Ago(TimeSpan.FromMinutes(2));
         await wall.Server.PostEventsAsync(new object[]
         {
             new { id = $"em-{run}-1", type = "received", ticketId = $"EM-{run}-1", at = CityClock.Iso(t), channel = "hotline", category = "public-services", text = $"线路覆冰{run}停电" },
@@ -89,8 +89,8 @@ public sealed class WallPageTests(WallBrowser wall)
         // An urgent order three seconds from its deadline: due soon and due today at once, overdue three seconds later.
         await wall.Server.PostEventsAsync(
         [
-            new { id = ticket + "-r", type = "received", ticketId = ticket, at = CityClock.Iso(now.AddMinutes(-2)), channel = "hotline", category = "public-services", text = "停水" },
-            new { id = ticket + "-d", type = "dispatched", ticketId = ticket, at = CityClock.Iso(now.AddMinutes(-1)), unitId = "water-group", urgency = "urgent", deadline = CityClock.Iso(now.AddSeconds(3)) },
+            new { id = ticket + "-r", type = "received", ticketId = ticket, at = CityClock.Iso(CityClock.Ago(TimeSpan.FromMinutes(2))), channel = "hotline", category = "public-services", text = "停水" },
+            new { id = ticket + "-d", type = "dispatched", ticketId = ticket, at = CityClock.Iso(CityClock.Ago(TimeSpan.FromMinutes(1))), unitId = "water-group", urgency = "urgent", deadline = CityClock.Iso(now.AddSeconds(3)) },
         ]);
         var ticker = page.TestId("ticker");
         var newest = ticker.Locator("li").First;

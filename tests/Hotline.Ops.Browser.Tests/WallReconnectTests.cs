@@ -45,5 +45,5 @@ public sealed class WallReconnectTests(WallBrowser wall)
     }
 
     private static object Received(string ticket) =>
-        new { id = ticket + "-r", type = "received", ticketId = ticket, at = CityClock.Iso(CityClock.Now.AddMinutes(-1)), channel = "hotline", category = "transport", text = "公交停运" };
+        new { id = ticket + "-r", type = "received", ticketId = ticket, at = CityClock.Iso(CityClock.Ago(TimeSpan.FromMinutes(1))), channel = "hotline", category = "transport", text = "公交停运" };
 }
