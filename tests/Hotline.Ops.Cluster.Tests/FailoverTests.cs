@@ -67,8 +67,8 @@ public sealed class FailoverTests
                 for (var n = 0; walls.Select((w, i) => Volatile.Read(ref w.Count[0]) > atKill![i]).Any(got => !got) && waited.Elapsed < TimeSpan.FromMinutes(2); n++)
                 {
                     if (n % 10 == 0)
-                        (await feeder.PostAsync("/api/events", JsonContent.Create(new[] { new { id = $"after-kill-{n}", type = "received", ticketId = $"AFTER-KILL-{n}",
-                            at = last.AddMinutes(n + 1), channel = "hotline", category = "transport" } }))).EnsureSuccessStatusCode();
+                        await TestCluster.PostUntilAcceptedAsync(feeder, new[] { new { id = $"after-kill-{n}", type = "received", ticketId = $"AFTER-KILL-{n}",
+                            at = last.AddMinutes(n + 1), channel = "hotline", category = "transport" } }, TimeSpan.FromSeconds(30));
                     await Task.Delay(300);
                 }
             }
@@ -155,8 +155,8 @@ public sealed class FailoverTests
             foreach (var survivor in cluster.Silos.Skip(1))
             {
                 using var feeder = cluster.Client(survivor, "feeder");
-                (await feeder.PostAsJsonAsync("/api/events", new[] { new { id = $"after-{survivor.Name}", type = "agentState", at = until.AddMinutes(1),
-                    queue = "general", agent = $"after-{survivor.Name}", state = "available" } })).EnsureSuccessStatusCode();
+                await TestCluster.PostUntilAcceptedAsync(feeder, new[] { new { id = $"after-{survivor.Name}", type = "agentState", at = until.AddMinutes(1),
+                    queue = "general", agent = $"after-{survivor.Name}", state = "available" } }, TimeSpan.FromSeconds(30));
             }
             using var http = cluster.Client(cluster.Silos[2]);
             Dictionary<string, (int Offered, int Answered, int Abandoned)> counted = [];

@@ -92,6 +92,23 @@ public sealed class TestCluster : IAsyncDisposable
         TargetsCsv = BulletinCsv.Format(Targets),
     }), seed: 7);
 
+    /// <summary>
+    /// Posts events as a feeder must after a silo died: until the cluster has declared it dead, a call that reaches a
+    /// grain it held fails (5xx, nothing accepted), and the feeder sends the same events again, as the replay does.
+    /// </summary>
+    public static async Task PostUntilAcceptedAsync(HttpClient feeder, object events, TimeSpan within)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await feeder.PostAsJsonAsync("/api/events", events);
+            if (response.IsSuccessStatusCode) return;
+            if ((int)response.StatusCode < 500 || waited.Elapsed > within)
+                throw new HttpRequestException($"POST /api/events: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            await Task.Delay(500);
+        }
+    }
+
     /// <summary>Polls the consistency check until it is clean (recovery may still be completing reports); returns the last answer.</summary>
     public async Task<JsonElement> ConsistencyAsync(SiloProcess silo, TimeSpan within)
     {
