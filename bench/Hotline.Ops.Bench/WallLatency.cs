@@ -50,11 +50,12 @@ public static class WallLatency
             }
             progress.WriteLine($"    {clients} clients connected in {clock.Elapsed.TotalSeconds:F1} s");
 
-            // The surge runs from its warm-up (the server's JIT and first collections) until the clients have had their time.
+            // The surge runs from its warm-up (the server's JIT and first collections) until the clients have had their
+            // time. The batches' own posts take time under it (18 s for 15 s of spacing), so it is given twice their spacing.
             Task<Ingest.Result>? surge = null;
             if (surgeEventsPerSecond > 0)
             {
-                surge = Ingest.RunAtRateAsync(server, 100, surgeEventsPerSecond, Spacing * batches + Settle, surgeWarmUp);
+                surge = Ingest.RunAtRateAsync(server, 100, surgeEventsPerSecond, 2 * Spacing * batches + Settle, surgeWarmUp);
                 await Task.WhenAny(Task.Delay(surgeWarmUp), surge);
                 progress.WriteLine($"    surge of {surgeEventsPerSecond:N0} events/s offered, {surgeWarmUp.TotalSeconds:F0} s warm-up");
             }

@@ -209,8 +209,9 @@ public static class EventParsing
         e.TryGetProperty("id", out var idEl) && idEl.ValueKind == JsonValueKind.String ? idEl.GetString() : null;
 
     /// <summary>An ISO-8601 time (as the event's own parser reads it) that says its offset: 'Z' or ±hh:mm. Read as a
-    /// DateTime, a time without an offset is the only kind left unspecified; no string is made (escaped or not).</summary>
+    /// DateTime, a time without an offset is the only kind left unspecified; no string is made (escaped or not). One
+    /// parse per time: only a time with an offset can fail as a DateTime (converted out of range) and still be read.</summary>
     private static bool HasOffset(JsonElement t) =>
-        t.ValueKind == JsonValueKind.String && t.TryGetDateTimeOffset(out _)
-        && t.TryGetDateTime(out var asDateTime) && asDateTime.Kind != DateTimeKind.Unspecified;
+        t.ValueKind == JsonValueKind.String
+        && (t.TryGetDateTime(out var asDateTime) ? asDateTime.Kind != DateTimeKind.Unspecified : t.TryGetDateTimeOffset(out _));
 }
