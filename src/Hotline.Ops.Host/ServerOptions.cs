@@ -24,8 +24,8 @@ public sealed record ServerOptions
     /// kept only so the benchmark can measure before and after in one run.</summary>
     public bool WriteBatching { get; init; } = true;
     /// <summary><c>--Hotline:Tickets:ResidentLimit</c>: ticket activations a silo keeps between their events before
-    /// tickets rest after them (<see cref="Grains.TicketResidency"/>); null: no limit.</summary>
-    public int? TicketResidentLimit { get; init; }
+    /// tickets rest after them (<see cref="Grains.TicketResidency"/>); <c>none</c> (null): no limit.</summary>
+    public int? TicketResidentLimit { get; init; } = Grains.TicketResidency.DefaultLimit;
 
     /// <summary>Command-line switches mapped onto configuration keys; flags without a value are given "true".</summary>
     public static readonly Dictionary<string, string> Switches = new()
@@ -82,7 +82,7 @@ public sealed record ServerOptions
             WriteBatching = !bool.TryParse(s["WriteBatching"], out var wb) || wb,
             DemoSpeed = double.TryParse(s["DemoSpeed"], System.Globalization.CultureInfo.InvariantCulture, out var sp) ? sp : 120,
             Advertise = s["Advertise"] is { Length: > 0 } adv ? adv : null,
-            TicketResidentLimit = Count(s, "Tickets:ResidentLimit", "tickets"),
+            TicketResidentLimit = ResidentLimit(s["Tickets:ResidentLimit"]),
             Kubernetes = s["Kubernetes"] is { Length: > 0 } k && (bool.TryParse(k, out var kb) ? kb : throw new ArgumentException($"--kubernetes must be true or false, not '{k}'")),
         };
         if ((o.Advertise is not null || o.Kubernetes) && o.Postgres is null)
@@ -92,12 +92,13 @@ public sealed record ServerOptions
         return o;
     }
 
-    /// <summary>A count (0 or more) or, when the key is absent, null.</summary>
-    private static int? Count(IConfigurationSection s, string key, string what)
+    /// <summary>The resident ticket limit: a count (0 or more), <c>none</c> (null), or the default when absent.</summary>
+    private static int? ResidentLimit(string? v)
     {
-        if (s[key] is not { Length: > 0 } v) return null;
+        if (v is not { Length: > 0 }) return Grains.TicketResidency.DefaultLimit;
+        if (v == "none") return null;
         return int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
-            ? n : throw new ArgumentException($"--Hotline:{key} must be a number of {what} (0 or more), not '{v}'");
+            ? n : throw new ArgumentException($"--Hotline:Tickets:ResidentLimit must be a number of tickets (0 or more) or none, not '{v}'");
     }
 
     private static int Int(IConfigurationSection s, string key, int fallback)

@@ -27,7 +27,7 @@ public sealed class BadConfigurationTests
         using var dataDir = new TestDataDir();
         var (code, _, err) = await SiloProcess.RunToExitAsync("--data-dir", dataDir, "--Hotline:Tickets:ResidentLimit", limit);
         Assert.Equal(2, code);
-        Assert.Equal($"hotline: --Hotline:Tickets:ResidentLimit must be a number of tickets (0 or more), not '{limit}'", err.Trim());
+        Assert.Equal($"hotline: --Hotline:Tickets:ResidentLimit must be a number of tickets (0 or more) or none, not '{limit}'", err.Trim());
     }
 
     [Fact]

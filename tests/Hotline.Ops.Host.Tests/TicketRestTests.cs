@@ -48,14 +48,21 @@ public sealed class TicketRestTests
         Assert.Equal(100.0m, hotline.GetProperty("score").GetDecimal()); // handled, on time, no rework, satisfied: 30 + 30 + 20 + 20
     }
 
-    [Fact]
-    public async Task Without_a_limit_a_ticket_stays_resident_and_clears_its_stored_outbox_only_with_its_next_change()
+    [Theory]
+    [InlineData(null, TicketResidency.DefaultLimit)] // the default: 100,000, so a month's replay stays resident
+    [InlineData("none", null)]
+    public async Task Under_the_limit_or_without_one_a_ticket_stays_resident_and_clears_its_stored_outbox_only_with_its_next_change(string? setting, int? limit)
     {
         using var dataDir = new TestDataDir();
-        await using var server = await RunningServer.StartAsync(dataDir);
+        await using var server = await RunningServer.StartAsync(dataDir, null, setting is null ? [] : ["--Hotline:Tickets:ResidentLimit", setting]);
+        var residency = server.Services.GetRequiredService<TicketResidency>();
+        Assert.Equal(limit, residency.Limit);
+        var report = await server.GetJsonAsync("/api/ops/runtime/tickets");
+        Assert.Equal(limit, report.TryGetProperty("residentLimit", out var l) ? l.GetInt32() : null); // no limit: none listed
 
         Assert.Equal(2, (await server.PostEventsAsync(Opened("STAY-1"))).Accepted);
         await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, residency.Resident);
         Assert.Equal(1, StoredOutbox(dataDir, "STAY-1"));
         Assert.Equal(1, StoredVersion(dataDir, "STAY-1"));
     }
