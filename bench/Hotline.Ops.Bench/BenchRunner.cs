@@ -150,7 +150,7 @@ public static class BenchRunner
                 Step($"  {r.EventsPerSecond:N0} events/s, p50 {r.P50:F1} ms, p99 {r.P99:F1} ms, server CPU {r.ServerCpuUsPerEvent:F0} µs/event");
                 rows.Add((store, true, r, variant));
             }
-            sections.AppendLine(IngestSection(rows));
+            sections.AppendLine(IngestSection(rows, o));
             // PostgreSQL's target is a rate with a latency bound: the open-loop run at that rate. SQLite's is a rate: the best row.
             foreach (var (_, _, pg, variant) in rows.Where(r => r.Store == "PostgreSQL" && r.R.Offered > 0))
                 targets.Add(($"durable ingest, PostgreSQL{(variant.Label is { } label ? $", {label}" : "")}",
@@ -315,7 +315,7 @@ public static class BenchRunner
     /// <summary>The run with the server's GC pauses in its window.</summary>
     private static async Task<Ingest.Result> WithGc(ServerProcess server, Ingest.Result r) => r with { Gc = await server.GcPausesAsync(r.From, r.To) };
 
-    private static string IngestSection(List<(string Store, bool Batching, Ingest.Result R, ServerVariant Variant)> rows)
+    private static string IngestSection(List<(string Store, bool Batching, Ingest.Result R, ServerVariant Variant)> rows, BenchOptions o)
     {
         var sb = new StringBuilder();
         sb.AppendLine("## Ingest: `POST /api/events`, sustained").AppendLine();
@@ -334,9 +334,12 @@ public static class BenchRunner
         sb.AppendLine("not the offer, and its latency is that of a queue that grows. \"tickets resting over N resident\" is");
         sb.AppendLine("the same server with `--Hotline:Tickets:ResidentLimit N`: over N resident tickets a ticket leaves memory once its");
         sb.AppendLine("events are stored and its reports delivered (FINDINGS item 24), writing nothing on its way out (item 32). The default");
+        // A batch of 100 is 50 new tickets: the limit is reached after limit ÷ (rate ÷ 2) seconds of the offer.
+        var reached = string.Join(" and ", new[] { "SQLite", "PostgreSQL" }.Select(s =>
+            $"~{Hotline.Ops.Grains.TicketResidency.DefaultLimit / (o.RateFor(s) / 2):F0} s into {s}'s {o.RateFor(s):N0} events/s"));
         sb.AppendLine($"server's limit is {Hotline.Ops.Grains.TicketResidency.DefaultLimit:N0} (item 35): the default rows' tickets rest once that many are");
-        sb.AppendLine("resident: a batch of 100 is 50 new tickets, so after ~18 s at 11,000 events/s offered (in the warm-up) and ~40 s at");
-        sb.AppendLine("5,000 (10 s into the window). `--Hotline:Tickets:ResidentLimit none` keeps every ticket until Orleans' idle collection.");
+        sb.AppendLine($"resident, {reached}, counted from the {o.RateWarmUp.TotalSeconds:F0} s warm-up's start.");
+        sb.AppendLine("`--Hotline:Tickets:ResidentLimit none` keeps every ticket until Orleans' idle collection.");
         sb.AppendLine("\"GC gen0 budget N MiB a heap\" is the same server started with `DOTNET_GCGen0MaxBudget` (hexadecimal bytes): the");
         sb.AppendLine("runtime collects gen0 once that much is allocated, so each collection promotes less and pauses shorter, and there");
         sb.AppendLine("are more of them (FINDINGS item 31); by default Server GC lets it grow to 200 MiB a heap.").AppendLine();

@@ -24,8 +24,9 @@ public sealed record ServerOptions
     /// kept only so the benchmark can measure before and after in one run.</summary>
     public bool WriteBatching { get; init; } = true;
     /// <summary><c>--Hotline:Tickets:ResidentLimit</c>: ticket activations a silo keeps between their events before
-    /// tickets rest after them (<see cref="Grains.TicketResidency"/>); <c>none</c> (null): no limit.</summary>
-    public int? TicketResidentLimit { get; init; } = Grains.TicketResidency.DefaultLimit;
+    /// tickets rest after them (<see cref="Grains.TicketResidency"/>); absent: <see cref="Grains.TicketResidency.DefaultLimit"/>;
+    /// <c>none</c> (null): no limit.</summary>
+    public int? TicketResidentLimit { get; init; }
 
     /// <summary>Command-line switches mapped onto configuration keys; flags without a value are given "true".</summary>
     public static readonly Dictionary<string, string> Switches = new()

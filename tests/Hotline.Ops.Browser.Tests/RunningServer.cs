@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
+using Hotline.Ops.Domain;
 using Hotline.Ops.Host;
 using Microsoft.AspNetCore.Builder;
 
@@ -114,7 +115,7 @@ public static class Repo
 /// <summary>Event times in the city's offset, as the feed sends them.</summary>
 public static class CityClock
 {
-    public static readonly TimeSpan Offset = TimeSpan.FromHours(8);
+    public static readonly TimeSpan Offset = CityTime.Offset;
     public static DateTimeOffset Now => DateTimeOffset.UtcNow.ToOffset(Offset);
     /// <summary>
     /// Now less <paramref name="ago"/>, but not before today's midnight in city time. The wall counts today and the
@@ -123,7 +124,7 @@ public static class CityClock
     public static DateTimeOffset Ago(TimeSpan ago)
     {
         var now = Now;
-        var midnight = new DateTimeOffset(now.Date, Offset);
+        var midnight = CityTime.StartOfDay(CityTime.Date(now));
         return now - ago < midnight ? midnight : now - ago;
     }
     public static string Iso(DateTimeOffset t) => t.ToOffset(Offset).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
