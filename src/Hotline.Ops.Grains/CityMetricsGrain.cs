@@ -48,11 +48,19 @@ public sealed class CityUnitMonths
 public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
 {
     private static readonly TimeSpan PublishEvery = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How long after each whole second of the machine's clock the city publishes: time for the silos' whole-second
+    /// hand-over (<c>SiloHeartbeat</c>) to arrive, so what they counted in the second before goes out with it.
+    /// </summary>
+    public static readonly TimeSpan PublishLag = TimeSpan.FromMilliseconds(50);
     private const int ChartHours = 12;
     private readonly IPersistentState<CityRecord> _record;
     private readonly IGrainStorage _storage;
     private readonly GroupCommit _commit;
     private readonly CityClock _clock;
+    /// <summary>The machine's clock (the container's), for the publishing beat; <see cref="_clock"/> may be event time.</summary>
+    private readonly TimeProvider _machine;
+    private IGrainTimer? _publisher;
     private readonly GradeBounds _bounds;
     /// <summary>Every stored hour, for the queries; each <see cref="HourCounts"/> is also in its day's page.</summary>
     private readonly ActivityBuckets _activity = new();
@@ -62,13 +70,14 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
     /// <summary>The grain's own row (what its pages are, and its own figures) changed since its last write.</summary>
     private readonly UnstoredChanges _header;
     private IReadOnlyList<UnitProfile> _units = [];
-    private DateTime _unitsFetched;
+    private DateTimeOffset _unitsFetched;
     private bool _dirty = true;
     private string? _lastCity;
 
     public CityMetricsGrain([PersistentState("city", GrainStorage.Name)] IPersistentState<CityRecord> record,
-        [FromKeyedServices(GrainStorage.Name)] IGrainStorage storage, CityClock clock, GradeBounds bounds)
+        [FromKeyedServices(GrainStorage.Name)] IGrainStorage storage, CityClock clock, TimeProvider machine, GradeBounds bounds)
     {
+        _machine = machine;
         _record = record;
         _storage = storage;
         _clock = clock;
@@ -86,8 +95,17 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
     public override async Task OnActivateAsync(CancellationToken ct)
     {
         await ReadPages();
-        this.RegisterGrainTimer(PublishIfChanged, new GrainTimerCreationOptions(PublishEvery, PublishEvery) { KeepAlive = true, Interleave = true });
+        _publisher = this.RegisterGrainTimer(PublishOnBeat, new GrainTimerCreationOptions(UntilNextPublish(), PublishEvery) { KeepAlive = true, Interleave = true });
     }
+
+    /// <summary>A grain timer's period runs from the end of its callback, so it would drift off the beat: each tick sets the next.</summary>
+    private async Task PublishOnBeat(CancellationToken ct)
+    {
+        try { await PublishIfChanged(); }
+        finally { _publisher?.Change(UntilNextPublish(), PublishEvery); }
+    }
+
+    private TimeSpan UntilNextPublish() => Cadence.UntilNext(_machine.GetUtcNow(), PublishEvery, PublishLag);
 
     /// <summary>
     /// Reads the pages the city's row lists, and those a record stored before pages would move to. Such a record's
@@ -211,7 +229,7 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
         return BuildLeagueTable(month);
     }
 
-    private async Task PublishIfChanged(CancellationToken ct)
+    private async Task PublishIfChanged()
     {
         var now = _clock.GetUtcNow();
         var city = CityMessage(now);
@@ -231,9 +249,9 @@ public sealed class CityMetricsGrain : Grain, ICityMetricsGrain
 
     private async Task RefreshUnits()
     {
-        if (_units.Count > 0 && DateTime.UtcNow - _unitsFetched < TimeSpan.FromSeconds(30)) return;
+        if (_units.Count > 0 && _machine.GetUtcNow() - _unitsFetched < TimeSpan.FromSeconds(30)) return;
         _units = await GrainFactory.GetGrain<IUnitRegistryGrain>(0).List();
-        _unitsFetched = DateTime.UtcNow;
+        _unitsFetched = _machine.GetUtcNow();
     }
 
     private WallMessage CityMessage(DateTimeOffset now) =>

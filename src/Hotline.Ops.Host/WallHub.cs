@@ -77,11 +77,13 @@ public sealed class WallHubBridge(IGrainFactory grains, IHubContext<WallHub> hub
 }
 
 /// <summary>
-/// The silo's chores: merge pre-aggregated activity into the city four times a second (the wall's latency is this
-/// plus the city's one-second coalescing), and persist the event clock and follow the cluster's.
+/// The silo's chores: merge pre-aggregated activity into the city on every quarter-second of the machine's clock, and
+/// persist the event clock and follow the cluster's. The city publishes just after each whole second
+/// (<see cref="CityMetricsGrain.PublishLag"/>), so the counts of the whole-second hand-over go out at once.
 /// </summary>
-public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity, EmergencyRules emergencies, CityClock clock, ILogger<SiloHeartbeat> logger) : BackgroundService
+public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity, EmergencyRules emergencies, CityClock clock, TimeProvider machine, ILogger<SiloHeartbeat> logger) : BackgroundService
 {
+    public static readonly TimeSpan HandOverEvery = TimeSpan.FromMilliseconds(250);
     private int _beats;
 
     protected override async Task ExecuteAsync(CancellationToken ct)
@@ -89,7 +91,7 @@ public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity,
         DateTimeOffset? savedClock = null;
         while (!ct.IsCancellationRequested)
         {
-            try { await Task.Delay(TimeSpan.FromMilliseconds(250), ct); } catch (OperationCanceledException) { break; }
+            try { await Task.Delay(Cadence.UntilNext(machine.GetUtcNow(), HandOverEvery), machine, ct); } catch (OperationCanceledException) { break; }
             await Beat(ref savedClock);
         }
         await Beat(ref savedClock); // the last counts before stopping
