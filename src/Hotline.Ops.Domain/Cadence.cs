@@ -4,7 +4,7 @@ namespace Hotline.Ops.Domain;
 /// A fixed beat on the machine's clock: instants offset + k·period since the Unix epoch. Chores that hand work to one
 /// another keep their phase this way: the silos hand their counts over on the quarter-second, and the city publishes
 /// a little after each whole second, so a count waits at most a second before the walls see it, not a second plus
-/// however far apart two free-running timers happened to start (measured up to a quarter-second more: bench FINDINGS
+/// however far apart two free-running timers happened to start (up to a quarter-second more; bench FINDINGS
 /// item 36). Every silo reads the same clock (NTP), so the beats line up across machines too.
 /// </summary>
 public static class Cadence

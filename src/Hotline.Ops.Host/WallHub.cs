@@ -83,7 +83,7 @@ public sealed class WallHubBridge(IGrainFactory grains, IHubContext<WallHub> hub
 /// </summary>
 public sealed class SiloHeartbeat(IGrainFactory grains, ActivityBuffer activity, EmergencyRules emergencies, CityClock clock, TimeProvider machine, ILogger<SiloHeartbeat> logger) : BackgroundService
 {
-    public static readonly TimeSpan HandOverEvery = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan HandOverEvery = TimeSpan.FromMilliseconds(250);
     private int _beats;
 
     protected override async Task ExecuteAsync(CancellationToken ct)
