@@ -230,7 +230,10 @@ internal sealed class BatchQueue<T>
 /// fsync shared by the batch, synchronous = FULL costs little: a completed write survives a power cut, not only a
 /// crash of the process.
 /// </summary>
-public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteGrainRowStore> logger)
+/// <param name="walRestartFrames">How large the WAL may grow before the writer lets it start over (tests set it small).</param>
+/// <param name="checkpointEvery">The checkpointer's period (default <see cref="CheckpointEvery"/>; tests turn it off).</param>
+public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteGrainRowStore> logger,
+    long walRestartFrames = SqliteGrainRowStore.WalRestartFrames, TimeSpan? checkpointEvery = null)
     : GrainRowStore(writers: 1, logger)
 {
     // The effect of WriteToStorageKey in deploy/sql/sqlite.sql, as two single-row statements: a first write inserts
@@ -272,6 +275,14 @@ public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteG
     private SqliteCommand? _insert, _update, _clear;
     private readonly CancellationTokenSource _stop = new();
     private Task? _checkpoints;
+    private SqliteConnection? _checkpointer;
+    /// <summary>
+    /// The database file, for the checkpointer's syncs. Closed only when the store is disposed, after its connections:
+    /// closing any descriptor of a file drops the POSIX locks the process holds on it, SQLite's included.
+    /// </summary>
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _databaseFile;
+    /// <summary>Set by the checkpointer when the WAL has outgrown <see cref="WalRestartFrames"/>; taken by the writer.</summary>
+    private volatile bool _walRestartDue;
     /// <summary>Idle readers: a connection each with its statement prepared (WAL readers never wait for the writer).
     /// Grain turns read concurrently; a reader is taken for one statement only.</summary>
     private readonly System.Collections.Concurrent.ConcurrentBag<SqliteCommand> _readers = [];
@@ -310,6 +321,7 @@ public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteG
     {
         // Microsoft.Data.Sqlite is synchronous underneath; this runs on the writer loop's pool thread, never on a grain's.
         var connection = Open();
+        if (_walRestartDue) RestartWal(connection);
         using var tx = connection.BeginTransaction(deferred: false);
         var versions = new int?[batch.Count];
         try
@@ -359,20 +371,12 @@ public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteG
     /// </summary>
     private async Task Checkpoints()
     {
-        SqliteConnection? connection = null;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(CheckpointEvery, _stop.Token);
-                if (connection is null)
-                {
-                    connection = new SqliteConnection(connectionString);
-                    connection.Open();
-                }
-                using var cmd = connection.CreateCommand();
-                cmd.CommandText = "PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(PASSIVE)";
-                cmd.ExecuteNonQuery();
+                await Task.Delay(checkpointEvery ?? CheckpointEvery, _stop.Token);
+                CheckpointOnce();
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
@@ -381,18 +385,60 @@ public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteG
             catch (Exception e)
             {
                 Logger.LogWarning(e, "SQLite checkpoint failed; retrying");
-                connection?.Dispose();
-                connection = null;
+                _checkpointer?.Dispose();
+                _checkpointer = null;
             }
         }
-        connection?.Dispose();
+        _checkpointer?.Dispose();
+    }
+
+    /// <summary>One checkpoint, as the checkpointer runs it every second (tests call it with the period off).</summary>
+    public void CheckpointOnce()
+    {
+        if (_checkpointer is null)
+        {
+            _checkpointer = new SqliteConnection(connectionString);
+            _checkpointer.Open();
+        }
+        using var cmd = _checkpointer.CreateCommand();
+        cmd.CommandText = "PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(PASSIVE)";
+        // The pragma answers (busy, frames in the WAL, frames copied back).
+        using var result = cmd.ExecuteReader();
+        if (!result.Read()) return;
+        // SQLite syncs the database file only when a checkpoint reaches the WAL's end, which these never do under load:
+        // what they copied stays dirty in the page cache until the writer's restart would have to flush all of it.
+        // Flushed here every second, beside the writer, the restart syncs little more than its own last pages.
+        _databaseFile ??= File.OpenHandle(_checkpointer.DataSource, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        RandomAccess.FlushToDisk(_databaseFile);
+        if (result.GetInt64(1) > walRestartFrames) _walRestartDue = true;
     }
 
     // A page changed several times between checkpoints is copied into the file once: the new tickets' last leaves, the
     // ledgers' member pages and the city's row change many times a second. Every second rather than every 100 ms: the
     // February replay 5.6 % faster in five pairs (bench/FINDINGS.md item 33). Durability is the WAL's (synchronous = FULL
     // on every commit), not the checkpoint's; a larger WAL only means more to copy back after a crash.
-    private static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Under writes that never pause, the WAL never starts over by itself. SQLite restarts it only at a write that finds
+    /// every frame already copied back, and a checkpoint beside the writer always leaves the frames appended meanwhile.
+    /// So the WAL grew for as long as the load lasted (2.2 GB in February's replay), every commit appending to a growing
+    /// file (profiled: the kernel zeroing new blocks, 3 % of the replay's samples) and a crash leaving all of it to copy
+    /// back. Past this many frames (512 MiB of 8 KiB pages) the writer copies back, between two transactions, what the
+    /// checkpointer left, and its next transaction restarts the WAL at its beginning, over blocks already written.
+    /// The writer pauses for it (a checkpoint that reaches the WAL's end truncates and syncs the database file; traced
+    /// at 0.02-0.13 s with the file flushed every second, 0.1-0.2 s without), so the bound is large: a pause every 10-20 s
+    /// under the heaviest load, against a wall that publishes every second (bench/FINDINGS.md item 37).
+    /// </summary>
+    public const long WalRestartFrames = 65_536;
+
+    private void RestartWal(SqliteConnection connection)
+    {
+        _walRestartDue = false;
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        cmd.ExecuteNonQuery();
+    }
 
     private static SqliteCommand Prepare(SqliteConnection connection, string sql, bool withPayload, bool withVersion = true)
     {
@@ -437,6 +483,7 @@ public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteG
             read.Connection?.Dispose();
             read.Dispose();
         }
+        _databaseFile?.Dispose();
     }
 }
 
