@@ -427,8 +427,9 @@ public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteG
     /// back. Past this many frames (512 MiB of 8 KiB pages) the writer copies back, between two transactions, what the
     /// checkpointer left, and its next transaction restarts the WAL at its beginning, over blocks already written.
     /// The writer pauses for it (a checkpoint that reaches the WAL's end truncates and syncs the database file; traced
-    /// at 0.02-0.13 s with the file flushed every second, 0.1-0.2 s without), so the bound is large: a pause every 10-20 s
-    /// under the heaviest load, against a wall that publishes every second (bench/FINDINGS.md item 37).
+    /// at 0.02-0.13 s with the file flushed every second, 0.1-0.2 s without), so the bound is large: a pause about every
+    /// 10 s in February's replay (55 MB of WAL a second), against a wall that publishes every second (bench/FINDINGS.md
+    /// item 37).
     /// </summary>
     public const long WalRestartFrames = 65_536;
 
