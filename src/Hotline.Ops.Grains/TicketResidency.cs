@@ -3,13 +3,13 @@ namespace Hotline.Ops.Grains;
 /// <summary>
 /// How many ticket activations a silo keeps resident between a ticket's events (<c>Hotline:Tickets:ResidentLimit</c>,
 /// <see cref="DefaultLimit"/> unless set). A ticket rests for hours between most of its events (dispatched, then
-/// replied days later), yet Orleans keeps it resident until it has been idle for its collection age. Under sustained ingest the resident tickets
-/// are what every garbage collection promotes, and those pauses are the requests' tail latency (bench/FINDINGS.md,
-/// item 24). Over the limit, a ticket goes to rest as soon as its events are stored and its reports delivered, and its
-/// next event reads it back: shorter pauses and bounded memory, paid for with a read and an activation per later event
-/// (the February replay took 8–16 % longer with a limit of 20,000, two pairs). Without a limit a storm of 5,000 events a
-/// second would keep ~2 million tickets, ~6 GB (computed, not run), until their idle age of 15 minutes passed
-/// (bench/FINDINGS.md, item 35).
+/// replied days later), yet Orleans keeps it resident until it has been idle for its collection age. Under sustained
+/// ingest the resident tickets are what every garbage collection promotes, and those pauses are the requests' tail
+/// latency (bench/FINDINGS.md, item 24). Over the limit, a ticket goes to rest as soon as its events are stored and its
+/// reports delivered, and its next event reads it back: shorter pauses and bounded memory, paid for with a read and an
+/// activation per later event (the February replay took 8–16 % longer with a limit of 20,000, two pairs). Without a
+/// limit a storm of 5,000 events a second would keep ~2 million tickets, ~6 GB (computed, not run), until their idle
+/// age of 15 minutes passed (bench/FINDINGS.md, item 35).
 /// </summary>
 public sealed class TicketResidency
 {

@@ -185,12 +185,12 @@ public sealed class UnitSeeder(IGrainFactory grains, Readiness readiness, CityCl
     /// <summary>Wakes the ledgers; returns the keys of those that failed, after logging the first failure.</summary>
     private async Task<List<string>> WakeLedgers(IReadOnlyList<string> keys)
     {
-        var failures = await Task.WhenAll(keys.Select(async key =>
+        var results = await Task.WhenAll(keys.Select(async key =>
         {
             try { await grains.GetGrain<IUnitMonthGrain>(key).Wake(); return (Key: key, Error: (Exception?)null); }
             catch (Exception ex) { return (Key: key, Error: ex); }
         }));
-        var failed = failures.Where(f => f.Error is not null).ToList();
+        var failed = results.Where(r => r.Error is not null).ToList();
         if (failed.Count > 0)
             logger.LogWarning(failed[0].Error, "{Count} of {Total} unit ledgers did not wake; waking them again in {Seconds} s", failed.Count, keys.Count, WakeAgainAfter.TotalSeconds);
         return failed.Select(f => f.Key).ToList();

@@ -281,7 +281,7 @@ public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteG
     /// closing any descriptor of a file drops the POSIX locks the process holds on it, SQLite's included.
     /// </summary>
     private Microsoft.Win32.SafeHandles.SafeFileHandle? _databaseFile;
-    /// <summary>Set by the checkpointer when the WAL has outgrown <see cref="WalRestartFrames"/>; taken by the writer.</summary>
+    /// <summary>Set by the checkpointer when the WAL has outgrown its bound (<c>walRestartFrames</c>); taken by the writer.</summary>
     private volatile bool _walRestartDue;
     /// <summary>Idle readers: a connection each with its statement prepared (WAL readers never wait for the writer).
     /// Grain turns read concurrently; a reader is taken for one statement only.</summary>
@@ -399,25 +399,34 @@ public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteG
         {
             _checkpointer = new SqliteConnection(connectionString);
             _checkpointer.Open();
+            using var sync = _checkpointer.CreateCommand();
+            sync.CommandText = "PRAGMA synchronous = FULL";
+            sync.ExecuteNonQuery();
         }
-        using var cmd = _checkpointer.CreateCommand();
-        cmd.CommandText = "PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(PASSIVE)";
-        // The pragma answers (busy, frames in the WAL, frames copied back).
-        using var result = cmd.ExecuteReader();
-        if (!result.Read()) return;
+        var framesInWal = CheckpointPassive(_checkpointer);
         // SQLite syncs the database file only when a checkpoint reaches the WAL's end, which these never do under load:
         // what they copied stays dirty in the page cache until the writer's restart would have to flush all of it.
         // Flushed here every second, beside the writer, the restart syncs little more than its own last pages.
         _databaseFile ??= File.OpenHandle(_checkpointer.DataSource, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         RandomAccess.FlushToDisk(_databaseFile);
-        if (result.GetInt64(1) > walRestartFrames) _walRestartDue = true;
+        if (framesInWal > walRestartFrames) _walRestartDue = true;
+    }
+
+    /// <summary>Copies back what it can without waiting for anyone; returns the frames in the WAL.</summary>
+    private static long CheckpointPassive(SqliteConnection connection)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        // The pragma answers (busy, frames in the WAL, frames copied back).
+        using var result = cmd.ExecuteReader();
+        return result.Read() ? result.GetInt64(1) : 0;
     }
 
     // A page changed several times between checkpoints is copied into the file once: the new tickets' last leaves, the
     // ledgers' member pages and the city's row change many times a second. Every second rather than every 100 ms: the
     // February replay 5.6 % faster in five pairs (bench/FINDINGS.md item 33). Durability is the WAL's (synchronous = FULL
     // on every commit), not the checkpoint's; a larger WAL only means more to copy back after a crash.
-    public static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Under writes that never pause, the WAL never starts over by itself. SQLite restarts it only at a write that finds
@@ -426,19 +435,17 @@ public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteG
     /// file (profiled: the kernel zeroing new blocks, 3 % of the replay's samples) and a crash leaving all of it to copy
     /// back. Past this many frames (512 MiB of 8 KiB pages) the writer copies back, between two transactions, what the
     /// checkpointer left, and its next transaction restarts the WAL at its beginning, over blocks already written.
-    /// The writer pauses for it (a checkpoint that reaches the WAL's end truncates and syncs the database file; traced
-    /// at 0.02-0.13 s with the file flushed every second, 0.1-0.2 s without), so the bound is large: a pause about every
-    /// 10 s in February's replay (55 MB of WAL a second), against a wall that publishes every second (bench/FINDINGS.md
-    /// item 37).
+    /// The writer pauses for it: a checkpoint that reaches the WAL's end truncates and syncs the database file (timed in a
+    /// trial restarting at 128 MiB: 0.02-0.13 s with the file flushed every second, up to 0.22 s without). So the bound is
+    /// large: at February's replay's ~55 MB of WAL a second, a pause about every 10 s (computed), against a wall that
+    /// publishes every second (bench/FINDINGS.md item 37).
     /// </summary>
-    public const long WalRestartFrames = 65_536;
+    private const long WalRestartFrames = 65_536;
 
     private void RestartWal(SqliteConnection connection)
     {
         _walRestartDue = false;
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-        cmd.ExecuteNonQuery();
+        CheckpointPassive(connection);
     }
 
     private static SqliteCommand Prepare(SqliteConnection connection, string sql, bool withPayload, bool withVersion = true)
