@@ -43,12 +43,28 @@ public sealed class CadenceTests
         }
     }
 
+    /// <summary>Why ledgers take a phase of their own: the month's ~70 ledgers wake together under load, and on one phase
+    /// they would all build their forecasts in the same quarter-second (bench FINDINGS item 38).</summary>
+    [Fact]
+    public void The_months_ledgers_spread_their_forecasts_over_the_period_and_keep_their_phase()
+    {
+        var period = TimeSpan.FromSeconds(5);
+        var ledgers = SeedUnits.All.Select(u => $"{u.Id}/2024-02").ToList(); // a ledger's key: unit and month
+        var phases = ledgers.Select(k => Cadence.PhaseOf(k, period)).ToList();
+        Assert.All(phases, p => Assert.InRange(p, TimeSpan.Zero, period - TimeSpan.FromMilliseconds(1)));
+        var perQuarter = phases.GroupBy(p => (int)(p / Quarter)).Select(g => g.Count()).ToList();
+        Assert.True(perQuarter.Max() <= ledgers.Count / 6, $"the busiest quarter-second holds {perQuarter.Max()} of {ledgers.Count} ledgers");
+        Assert.Equal(5, phases.Select(p => (int)(p / Second)).Distinct().Count());
+        Assert.Equal(phases, ledgers.Select(k => Cadence.PhaseOf(k, period))); // the same in every process and run
+    }
+
     [Fact]
     public void A_period_that_is_not_positive_or_an_offset_outside_it_is_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Cadence.UntilNext(Whole, TimeSpan.Zero));
         Assert.Throws<ArgumentOutOfRangeException>(() => Cadence.UntilNext(Whole, Second, Second));
         Assert.Throws<ArgumentOutOfRangeException>(() => Cadence.UntilNext(Whole, Second, TimeSpan.FromMilliseconds(-1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Cadence.PhaseOf("unit/2024-02", TimeSpan.FromTicks(9_999)));
     }
 
     [Fact]
