@@ -367,7 +367,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         // the last one and the ranking the last one less the orders closed since; a ledger that goes quiet catches up
         // within ForecastEvery. Full builds fall on the ledger's own beat of the machine's clock (its key's phase): traced
         // at 5,000 events/s, the month's ledgers, woken together, built their forecasts in the same quarter-second every
-        // 5 s, up to a third of the machine's CPU in it, and the requests meanwhile waited (bench/FINDINGS.md item 38).
+        // 5 s, up to a third of the machine's CPU in that quarter-second (bench/FINDINGS.md item 38).
         // The scorecard is built on the thread pool from a copy of the ledger: profiled, built on the grain's turn it
         // held up the reports of every ticket dispatched to the unit meanwhile, and a request waits for its slowest ticket.
         var unit = await GrainFactory.GetGrain<IUnitGrain>(_unitId).GetProfile();

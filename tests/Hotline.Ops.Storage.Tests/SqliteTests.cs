@@ -82,7 +82,7 @@ public sealed class SqliteTests : IDisposable
     {
         var connectionString = SchemaInstaller.SqliteConnectionString(_dataDir);
         await SchemaInstaller.ApplySqliteAsync(connectionString, CancellationToken.None);
-        // A bound of 16 frames instead of 16,384, and the checkpoints run by the test, one at a time.
+        // A bound of 16 frames instead of 65,536, and the checkpoints run by the test, one at a time.
         var store = new SqliteGrainRowStore(connectionString, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteGrainRowStore>.Instance,
             walRestartFrames: 16, checkpointEvery: Timeout.InfiniteTimeSpan);
         var payload = new byte[1_000];

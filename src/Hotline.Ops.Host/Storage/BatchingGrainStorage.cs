@@ -321,7 +321,12 @@ public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteG
     {
         // Microsoft.Data.Sqlite is synchronous underneath; this runs on the writer loop's pool thread, never on a grain's.
         var connection = Open();
-        if (_walRestartDue) RestartWal(connection);
+        if (_walRestartDue)
+        {
+            // Copies back what the checkpointer left, so this transaction restarts the WAL (WalRestartFrames).
+            _walRestartDue = false;
+            CheckpointPassive(connection);
+        }
         using var tx = connection.BeginTransaction(deferred: false);
         var versions = new int?[batch.Count];
         try
@@ -441,12 +446,6 @@ public sealed class SqliteGrainRowStore(string connectionString, ILogger<SqliteG
     /// publishes every second (bench/FINDINGS.md item 37).
     /// </summary>
     private const long WalRestartFrames = 65_536;
-
-    private void RestartWal(SqliteConnection connection)
-    {
-        _walRestartDue = false;
-        CheckpointPassive(connection);
-    }
 
     private static SqliteCommand Prepare(SqliteConnection connection, string sql, bool withPayload, bool withVersion = true)
     {
