@@ -169,13 +169,14 @@ public static class BenchRunner
 
         if (o.Runs("replay"))
         {
-            var rows = new List<(string Store, ReplaySummary S)>();
+            var rows = new List<(string Store, ReplaySummary S, ReplayCost Cost)>();
             foreach (var store in o.Stores)
                 for (var run = 1; run <= o.ReplayRuns; run++)
                 {
                     await using var db = store == "PostgreSQL" ? await BenchDatabase.CreateAsync(o.PostgresAdmin) : null;
                     await using var server = await ServerProcess.StartAsync(o.WorkDir, db?.ConnectionString, writeBatching: true, "--clock", "event");
                     Step($"replay February 2024 at --speed 0, {store}, run {run} of {o.ReplayRuns}");
+                    var (cpuBefore, jitBefore) = (server.Cpu(), await server.JitReportAsync());
                     var summary = await ReplayRunner.RunAsync(new ReplayOptions
                     {
                         Servers = [new Uri(server.Url)],
@@ -184,8 +185,10 @@ public static class BenchRunner
                         TargetsCsv = o.Smoke ? BulletinCsv.Format(BulletinCsv.February2024.Take(3).ToList()) : null,
                         Speed = 0,
                     }, o.Smoke ? TextWriter.Null : progress, CancellationToken.None);
-                    Step($"  {summary.Sent!.Elapsed.TotalSeconds:F1} s, {summary.Sent.Accepted:N0} accepted, {summary.Sent.Rejected} rejected");
-                    rows.Add((store, summary));
+                    var (cpuAfter, jitAfter) = (server.Cpu(), await server.JitReportAsync());
+                    var cost = new ReplayCost((cpuAfter - cpuBefore).TotalSeconds, (jitAfter.CompilingMs - jitBefore.CompilingMs) / 1000, jitAfter.CompiledMethods - jitBefore.CompiledMethods);
+                    Step($"  {summary.Sent!.Elapsed.TotalSeconds:F1} s, {summary.Sent.Accepted:N0} accepted, {summary.Sent.Rejected} rejected; server CPU {cost.ServerCpuSeconds:F1} s, compiling {cost.CompilingSeconds:F1} s");
+                    rows.Add((store, summary, cost));
                 }
             sections.AppendLine(ReplaySection(rows, o.Smoke));
             foreach (var store in o.Stores)
@@ -373,16 +376,22 @@ public static class BenchRunner
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private static string ReplaySection(List<(string Store, ReplaySummary S)> rows, bool smoke)
+    /// <summary>What a replay cost the server: its CPU time over the run, and the part its JIT spent compiling (and how many methods).</summary>
+    private sealed record ReplayCost(double ServerCpuSeconds, double CompilingSeconds, long CompiledMethods);
+
+    private static string ReplaySection(List<(string Store, ReplaySummary S, ReplayCost Cost)> rows, bool smoke)
     {
         var sb = new StringBuilder();
         sb.AppendLine($"## Replay: {(smoke ? "three units of " : "the full ")}February 2024 at `--speed 0` (`--clock event`)").AppendLine();
-        sb.AppendLine("Each run on a fresh server (and a fresh database), one after another; the target is judged on each store's median.").AppendLine();
-        sb.AppendLine("| storage | run | events | tickets | accepted | duplicates | rejected | retries | wall time | events/s |");
-        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        sb.AppendLine("Each run on a fresh server (and a fresh database), one after another; the target is judged on each store's median.");
+        sb.AppendLine("Server CPU: the server process's CPU time over the run (the database's own not included). Compiling: the part of it its");
+        sb.AppendLine("JIT spent compiling (`GET /api/ops/runtime/jit`, before and after), most of it the optimized recompiles of the methods");
+        sb.AppendLine("called often (FINDINGS item 40); the methods it compiled, each tier counted.").AppendLine();
+        sb.AppendLine("| storage | run | events | tickets | accepted | duplicates | rejected | retries | wall time | events/s | server CPU | compiling | methods compiled |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var group in rows.GroupBy(r => r.Store))
-            foreach (var ((store, s), run) in group.Select((r, i) => (r, i + 1)))
-                sb.AppendLine($"| {store} | {run} | {s.Generated.Events:N0} | {s.Generated.Tickets:N0} | {s.Sent!.Accepted:N0} | {s.Sent.Duplicates} | {s.Sent.Rejected} | {s.Sent.Retries} | {s.Sent.Elapsed.TotalSeconds:F1} s | {s.Sent.Sent / s.Sent.Elapsed.TotalSeconds:N0} |");
+            foreach (var ((store, s, cost), run) in group.Select((r, i) => (r, i + 1)))
+                sb.AppendLine($"| {store} | {run} | {s.Generated.Events:N0} | {s.Generated.Tickets:N0} | {s.Sent!.Accepted:N0} | {s.Sent.Duplicates} | {s.Sent.Rejected} | {s.Sent.Retries} | {s.Sent.Elapsed.TotalSeconds:F1} s | {s.Sent.Sent / s.Sent.Elapsed.TotalSeconds:N0} | {cost.ServerCpuSeconds:F1} s | {cost.CompilingSeconds:F1} s | {cost.CompiledMethods:N0} |");
         return sb.ToString();
     }
 

@@ -42,12 +42,17 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>The server's own record of its collections and its collector's settings.</summary>
-    public async Task<Hotline.Ops.Host.Diagnostics.GcReport> GcReportAsync()
+    public Task<Hotline.Ops.Host.Diagnostics.GcReport> GcReportAsync() => RuntimeReportAsync<Hotline.Ops.Host.Diagnostics.GcReport>("gc");
+
+    /// <summary>What the server's JIT has compiled so far, and the time it took.</summary>
+    public Task<Hotline.Ops.Host.Diagnostics.JitReport> JitReportAsync() => RuntimeReportAsync<Hotline.Ops.Host.Diagnostics.JitReport>("jit");
+
+    private async Task<T> RuntimeReportAsync<T>(string what)
     {
         using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
-        return await http.GetFromJsonAsync<Hotline.Ops.Host.Diagnostics.GcReport>("/api/ops/runtime/gc")
-            ?? throw new InvalidOperationException("GET /api/ops/runtime/gc answered nothing");
+        return await http.GetFromJsonAsync<T>($"/api/ops/runtime/{what}")
+            ?? throw new InvalidOperationException($"GET /api/ops/runtime/{what} answered nothing");
     }
 
     private ServerProcess(Process process, string url, string logFile, string dataDir)

@@ -101,7 +101,12 @@ public sealed class BenchSmokeTests
             Assert.Equal("1", cells[2]);      // one run each in the smoke
             Assert.Equal(cells[3], cells[5]); // every generated event accepted
             Assert.Equal("0", cells[7]);      // none rejected
+            // What the replay cost the server, and the JIT's part of it, read from the server over the run.
+            var (cpu, compiling) = (Seconds(cells[11]), Seconds(cells[12]));
+            Assert.True(cpu > 0 && compiling > 0, $"server CPU {cells[11]}, compiling {cells[12]}");
+            Assert.True(int.Parse(cells[13], System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture) > 0, row);
         }
+        static double Seconds(string cell) => double.Parse(cell.TrimEnd('s', ' '), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]

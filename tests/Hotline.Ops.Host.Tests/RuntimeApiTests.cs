@@ -41,11 +41,36 @@ public class RuntimeApiTests
         using var wall = s.Client(s.Tokens!.Wall);
         using var lead = s.Client(s.Tokens.Lead);
         using var none = s.Client(null);
-        foreach (var path in new[] { "/api/ops/runtime/gc", "/api/ops/runtime/tickets" })
+        foreach (var path in new[] { "/api/ops/runtime/gc", "/api/ops/runtime/jit", "/api/ops/runtime/tickets" })
         {
             Assert.Equal(HttpStatusCode.Forbidden, (await wall.GetAsync(path)).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await lead.GetAsync(path)).StatusCode);
             Assert.Equal(HttpStatusCode.Unauthorized, (await none.GetAsync(path)).StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task The_silo_counts_what_its_JIT_compiled_and_the_time_it_took()
+    {
+        await using var s = await RunningServer.StartAsync();
+        var before = await s.Http.GetFromJsonAsync<JitReport>("/api/ops/runtime/jit");
+        Assert.NotNull(before);
+        Assert.True(before.CompiledMethods > 0 && before.CompilingMs > 0, $"{before}");
+        Assert.True(before.Since <= DateTimeOffset.UtcNow);
+
+        // A method made at run time is compiled on its first call: the silo's totals (the process's) grow by it.
+        var method = new System.Reflection.Emit.DynamicMethod("Twice", typeof(int), [typeof(int)]);
+        var il = method.GetILGenerator();
+        il.Emit(System.Reflection.Emit.OpCodes.Ldarg_0);
+        il.Emit(System.Reflection.Emit.OpCodes.Ldc_I4_2);
+        il.Emit(System.Reflection.Emit.OpCodes.Mul);
+        il.Emit(System.Reflection.Emit.OpCodes.Ret);
+        Assert.Equal(42, ((Func<int, int>)method.CreateDelegate(typeof(Func<int, int>)))(21));
+
+        var after = await s.Http.GetFromJsonAsync<JitReport>("/api/ops/runtime/jit");
+        Assert.NotNull(after);
+        Assert.True(after.CompiledMethods > before.CompiledMethods, $"{before} then {after}");
+        Assert.True(after.CompilingMs > before.CompilingMs, $"{before} then {after}");
+        Assert.Equal(before.Since, after.Since);
     }
 }

@@ -47,20 +47,13 @@ public sealed class GcPauses(ILogger<GcPauses> logger) : BackgroundService
 
     private readonly long[] _seen = new long[Kinds.Length];
     private readonly Queue<GcPause> _recent = new();
-    private readonly DateTimeOffset _since = ProcessStart();
     private static readonly GcSettings Settings = GcSettings.OfThisProcess();
-
-    private static DateTimeOffset ProcessStart()
-    {
-        using var self = System.Diagnostics.Process.GetCurrentProcess();
-        return self.StartTime.ToUniversalTime();
-    }
 
     public GcReport Report()
     {
         Look();
         long all = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
-        lock (_recent) return new GcReport(_since, [all - gen1, gen1 - gen2, gen2], GC.GetTotalPauseDuration().TotalMilliseconds, [.. _recent], Settings);
+        lock (_recent) return new GcReport(ThisProcess.Started, [all - gen1, gen1 - gen2, gen2], GC.GetTotalPauseDuration().TotalMilliseconds, [.. _recent], Settings);
     }
 
     protected override async Task ExecuteAsync(CancellationToken ct)
