@@ -74,6 +74,7 @@ public static class HotlineServer
         builder.Services.AddSingleton(tokens);
         builder.Services.AddHotlineAccess();
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<Api.ClusterUnavailableHandler>();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {

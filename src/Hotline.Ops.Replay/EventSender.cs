@@ -19,7 +19,10 @@ public sealed class ReplayException(int exitCode, string message) : Exception(me
 }
 
 /// <summary>Totals of a send, with the rejection reasons grouped (most frequent first).</summary>
-public sealed record SendTotals(long Sent, long Accepted, long Duplicates, long Rejected, IReadOnlyList<RejectionGroup> Rejections, int Retries, TimeSpan Elapsed);
+/// <param name="RetriedAfter">What the failed attempts got, counted: the server's status (<c>503</c>: the cluster could not
+/// serve it for now), <c>no answer</c> (no connection, or it broke) or <c>timed out</c>.</param>
+public sealed record SendTotals(long Sent, long Accepted, long Duplicates, long Rejected, IReadOnlyList<RejectionGroup> Rejections, int Retries, TimeSpan Elapsed,
+    IReadOnlyDictionary<string, int>? RetriedAfter = null);
 
 public sealed record RejectionGroup(string Reason, long Count, string ExampleEventId);
 
@@ -38,6 +41,7 @@ public sealed class EventSender : IDisposable
     private readonly Dictionary<string, (long Count, string Example)> _reasons = [];
     private long _sent, _accepted, _duplicates, _rejected;
     private int _retries;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _retriedAfter = new(StringComparer.Ordinal);
     private long _currentTicks;
     private volatile string? _lastRetryReason;
 
@@ -183,6 +187,7 @@ public sealed class EventSender : IDisposable
                 if ((int)resp.StatusCode >= 500 || resp.StatusCode == HttpStatusCode.TooManyRequests)
                 {
                     lastError = $"{server} answered {(int)resp.StatusCode} {resp.ReasonPhrase}";
+                    _retriedAfter.AddOrUpdate(((int)resp.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
                     continue;
                 }
                 throw new ReplayException(4, $"Server {server} refused the events: {(int)resp.StatusCode} {resp.ReasonPhrase}" +
@@ -192,6 +197,7 @@ public sealed class EventSender : IDisposable
             catch (Exception ex) when (!ct.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException)
             {
                 lastError = $"{server}: {Describe(ex)}";
+                _retriedAfter.AddOrUpdate(ex is OperationCanceledException ? "timed out" : "no answer", 1, (_, n) => n + 1);
             }
         }
         throw new ReplayException(3, $"Gave up after {_settings.MaxAttempts} attempts on batch starting with event {batch[0].Id}; last error: {lastError}");
@@ -230,7 +236,7 @@ public sealed class EventSender : IDisposable
         {
             var groups = _reasons.Select(kv => new RejectionGroup(kv.Key, kv.Value.Count, kv.Value.Example))
                 .OrderByDescending(g => g.Count).ThenBy(g => g.Reason, StringComparer.Ordinal).ToList();
-            return new SendTotals(_sent, _accepted, _duplicates, _rejected, groups, _retries, elapsed);
+            return new SendTotals(_sent, _accepted, _duplicates, _rejected, groups, _retries, elapsed, new Dictionary<string, int>(_retriedAfter, StringComparer.Ordinal));
         }
     }
 

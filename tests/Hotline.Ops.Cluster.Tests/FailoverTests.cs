@@ -57,6 +57,7 @@ public sealed class FailoverTests
             Assert.Equal(0, totals.Rejected);
             Assert.Equal(month.Events.Count, totals.Accepted + totals.Duplicates);
             Assert.True(totals.Retries > 0, "the kill should have made the replay retry on another silo");
+            TestCluster.AssertRetriedOnlyWhileUnavailable(totals);
 
             // The walls connected to the surviving silos went on receiving the city's updates after the kill. A new
             // request every few seconds keeps the city changing, however soon the replay ended after the kill.
@@ -113,6 +114,7 @@ public sealed class FailoverTests
             Assert.All(cluster.Silos, s => Assert.Equal(2, s.Starts));
             Assert.Equal(0, totals.Rejected);
             Assert.Equal(month.Events.Count, totals.Accepted + totals.Duplicates);
+            TestCluster.AssertRetriedOnlyWhileUnavailable(totals);
 
             var consistency = await cluster.ConsistencyAsync(cluster.Silos[2], TimeSpan.FromMinutes(3));
             Assert.True(consistency.GetProperty("consistent").GetBoolean(), consistency.GetRawText());
@@ -147,6 +149,7 @@ public sealed class FailoverTests
             Assert.Equal(0, totals.Rejected);
             Assert.Equal(calls.Count, totals.Accepted + totals.Duplicates);
             Assert.True(totals.Retries > 0, "the kill should have made the replay retry on another silo");
+            TestCluster.AssertRetriedOnlyWhileUnavailable(totals);
 
             // Each queue's last 24 hours hold the whole morning once the event clock has passed its last event. Each silo
             // keeps its own event clock, moved by the events it takes: one event after the morning goes to each survivor.

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hotline.Ops.Domain;
@@ -94,7 +95,8 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>
     /// Posts events as a feeder must after a silo died: until the cluster has declared it dead, a call that reaches a
-    /// grain it held fails (5xx, nothing accepted), and the feeder sends the same events again, as the replay does.
+    /// grain it held fails (503 with Retry-After and problem details, nothing accepted), and the feeder sends the same
+    /// events again, as the replay does. Any other answer fails the test.
     /// </summary>
     public static async Task PostUntilAcceptedAsync(HttpClient feeder, object events, TimeSpan within)
     {
@@ -103,11 +105,21 @@ public sealed class TestCluster : IAsyncDisposable
         {
             using var response = await feeder.PostAsJsonAsync("/api/events", events);
             if (response.IsSuccessStatusCode) return;
-            if ((int)response.StatusCode < 500 || waited.Elapsed > within)
-                throw new HttpRequestException($"POST /api/events: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || waited.Elapsed > within)
+                throw new HttpRequestException($"POST /api/events: {(int)response.StatusCode} {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(TimeSpan.FromSeconds(Host.Api.ClusterUnavailableHandler.RetryAfterSeconds), response.Headers.RetryAfter?.Delta);
             await Task.Delay(500);
         }
     }
+
+    /// <summary>
+    /// Each retry of a send followed a silo's silence (killed or stopping) or a 503 (a call into a dead silo's grains before
+    /// the cluster declared it dead): never a 500, which would say the server failed in a way a retry cannot mend.
+    /// </summary>
+    public static void AssertRetriedOnlyWhileUnavailable(SendTotals totals) =>
+        Assert.All(totals.RetriedAfter!.Keys, what => Assert.Contains(what, new[] { "503", "no answer", "timed out" }));
 
     /// <summary>Polls the consistency check until it is clean (recovery may still be completing reports); returns the last answer.</summary>
     public async Task<JsonElement> ConsistencyAsync(SiloProcess silo, TimeSpan within)
