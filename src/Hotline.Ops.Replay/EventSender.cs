@@ -22,7 +22,7 @@ public sealed class ReplayException(int exitCode, string message) : Exception(me
 /// <param name="RetriedAfter">What the failed attempts got, counted: the server's status (<c>503</c>: the cluster could not
 /// serve it for now), <c>no answer</c> (no connection, or it broke) or <c>timed out</c>.</param>
 public sealed record SendTotals(long Sent, long Accepted, long Duplicates, long Rejected, IReadOnlyList<RejectionGroup> Rejections, int Retries, TimeSpan Elapsed,
-    IReadOnlyDictionary<string, int>? RetriedAfter = null);
+    IReadOnlyDictionary<string, int> RetriedAfter);
 
 public sealed record RejectionGroup(string Reason, long Count, string ExampleEventId);
 

@@ -47,8 +47,8 @@ public sealed record ReplaySummary(GenerationStats Generated, SendTotals? Sent, 
         sb.AppendLine(inv, $"  letters: {g.Letters:N0} ({g.LettersAnswered:N0} answered directly, {g.LettersDispatched:N0} dispatched); mailbox due {g.MailboxDue:N0} incl. {g.LettersCarriedIn:N0} carried in; {g.LettersCarriedOut:N0} carried out");
         if (Sent is { } s)
         {
-            var retriedAfter = s.RetriedAfter is { Count: > 0 } after
-                ? " (after " + string.Join(", ", after.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => string.Create(inv, $"{kv.Key} ×{kv.Value:N0}"))) + ")"
+            var retriedAfter = s.RetriedAfter.Count > 0
+                ? " (after " + string.Join(", ", s.RetriedAfter.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => string.Create(inv, $"{kv.Key} ×{kv.Value:N0}"))) + ")"
                 : "";
             sb.AppendLine(inv, $"Sent {s.Sent:N0} events in {s.Elapsed.TotalSeconds:0.0} s ({s.Sent / Math.Max(0.001, s.Elapsed.TotalSeconds):N0}/s): accepted {s.Accepted:N0}, duplicates {s.Duplicates:N0}, rejected {s.Rejected:N0}, retries {s.Retries:N0}{retriedAfter}");
             foreach (var r in s.Rejections.Take(10)) sb.AppendLine(inv, $"  rejected {r.Count:N0}× (e.g. {r.ExampleEventId}): {r.Reason}");

@@ -119,7 +119,7 @@ public sealed class TestCluster : IAsyncDisposable
     /// the cluster declared it dead): never a 500, which would say the server failed in a way a retry cannot mend.
     /// </summary>
     public static void AssertRetriedOnlyWhileUnavailable(SendTotals totals) =>
-        Assert.All(totals.RetriedAfter!.Keys, what => Assert.Contains(what, new[] { "503", "no answer", "timed out" }));
+        Assert.All(totals.RetriedAfter.Keys, what => Assert.Contains(what, new[] { "503", "no answer", "timed out" }));
 
     /// <summary>Polls the consistency check until it is clean (recovery may still be completing reports); returns the last answer.</summary>
     public async Task<JsonElement> ConsistencyAsync(SiloProcess silo, TimeSpan within)

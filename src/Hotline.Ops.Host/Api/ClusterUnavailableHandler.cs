@@ -23,7 +23,8 @@ public sealed class ClusterUnavailableHandler(IProblemDetailsService problems, I
         logger.LogWarning("{Method} {Path} answered 503: {Why} ({Exception})", http.Request.Method, http.Request.Path, why, exception.GetBaseException().Message);
         http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        // Handled even if no problem-details writer suits the client's Accept header: the status and Retry-After stand.
+        await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
             Exception = exception,
@@ -34,6 +35,7 @@ public sealed class ClusterUnavailableHandler(IProblemDetailsService problems, I
                 Detail = $"{why}; nothing of this request was accepted: send it again in {RetryAfterSeconds} s",
             },
         });
+        return true;
     }
 
     /// <summary>Why the failure will pass, or null when it is not one that will.</summary>
