@@ -7,14 +7,14 @@ namespace Hotline.Ops.Host.Api;
 /// <summary>
 /// A request that failed because part of the cluster could not serve it for now — a silo that died and is not yet
 /// declared dead, a grain call that timed out, a write that lost to a newer activation, the database out of reach — is
-/// answered <c>503</c> with <c>Retry-After</c>: nothing of it was acknowledged, and the same request sent again will get
-/// through once the cluster has moved the grains (a feeder's retry is safe: events are idempotent by id). Anything else
-/// stays the framework's <c>500</c>.
+/// answered <c>503</c> with <c>Retry-After</c>: it was not acknowledged, and the same request sent again will get through
+/// once the cluster has moved the grains. A feeder's retry is safe: events are idempotent by id, so those of a batch
+/// taken before the failure come back as duplicates. Anything else stays the framework's <c>500</c>.
 /// </summary>
 public sealed class ClusterUnavailableHandler(IProblemDetailsService problems, ILogger<ClusterUnavailableHandler> logger) : IExceptionHandler
 {
-    /// <summary>What a client should wait before sending again: about a membership probe's period, by which a dead silo's
-    /// grains are usually being moved.</summary>
+    /// <summary>What a client should wait before sending again. Short: a feeder's own backoff may wait longer, and a
+    /// sooner retry costs only another 503.</summary>
     public const int RetryAfterSeconds = 2;
 
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
@@ -32,7 +32,7 @@ public sealed class ClusterUnavailableHandler(IProblemDetailsService problems, I
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "Service unavailable",
-                Detail = $"{why}; nothing of this request was accepted: send it again in {RetryAfterSeconds} s",
+                Detail = $"{why}; this request was not acknowledged: send it again in {RetryAfterSeconds} s (events it delivered before the failure come back as duplicates)",
             },
         });
         return true;
