@@ -385,8 +385,8 @@ public static class BenchRunner
         sb.AppendLine($"## Replay: {(smoke ? "three units of " : "the full ")}February 2024 at `--speed 0` (`--clock event`)").AppendLine();
         sb.AppendLine("Each run on a fresh server (and a fresh database), one after another; the target is judged on each store's median.");
         sb.AppendLine("Server CPU: the server process's CPU time over the run (the database's own not included). Compiling: the part of it its");
-        sb.AppendLine("JIT spent compiling (`GET /api/ops/runtime/jit`, before and after), most of it the optimized recompiles of the methods");
-        sb.AppendLine("called often (FINDINGS item 40); the methods it compiled, each tier counted.").AppendLine();
+        sb.AppendLine("JIT spent compiling (`GET /api/ops/runtime/jit`, before and after): tier-0 code at first call and the optimized");
+        sb.AppendLine("recompiles of the methods called often (FINDINGS item 40); the methods it compiled, each tier counted.").AppendLine();
         sb.AppendLine("| storage | run | events | tickets | accepted | duplicates | rejected | retries | wall time | events/s | server CPU | compiling | methods compiled |");
         sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var group in rows.GroupBy(r => r.Store))

@@ -144,7 +144,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         // Each ledger keeps its own phase, so a month's busy ledgers, woken together, neither build their scorecards in
         // the same quarter-second of every second nor their forecasts in the same one of every ForecastEvery (see Tick).
         _fullBuildOffset = Cadence.PhaseOf(key, ForecastEvery);
-        _ticks = (int)(_fullBuildOffset / TickEvery) % 4;
+        _ticks = (int)(_fullBuildOffset / TickEvery) % TicksPerSecond;
         _activatedAt = _clock.GetUtcNow();
         await ReadPages();
         await Rebuild();
@@ -327,7 +327,9 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
         .Select(o => (o.Key, o.Value.Contribution!)).ToList();
 
     private int _ticks;
-    private static readonly TimeSpan TickEvery = TimeSpan.FromMilliseconds(250);
+    /// <summary>Deadlines are looked at every tick; the summary and scorecard once a second, every TicksPerSecond-th tick.</summary>
+    private const int TicksPerSecond = 4;
+    private static readonly TimeSpan TickEvery = TimeSpan.FromSeconds(1) / TicksPerSecond;
     private static readonly TimeSpan ForecastEvery = TimeSpan.FromSeconds(5);
     /// <summary>The forecasts and rankings of the last full build, shown again until the next.</summary>
     private ScorecardReuse? _reuse;
@@ -341,7 +343,7 @@ public sealed class UnitMonthGrain : Grain, IUnitMonthGrain, IRemindable
     {
         var now = _clock.GetUtcNow();
         await SendDueWarnings(now);
-        if (++_ticks % 4 != 0) return;
+        if (++_ticks % TicksPerSecond != 0) return;
         await KeepReminder();
         var summary = Summarise(now);
         var machineNow = _machine.GetUtcNow();

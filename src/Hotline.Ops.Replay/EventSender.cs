@@ -19,10 +19,13 @@ public sealed class ReplayException(int exitCode, string message) : Exception(me
 }
 
 /// <summary>Totals of a send, with the rejection reasons grouped (most frequent first).</summary>
-/// <param name="RetriedAfter">What the failed attempts got, counted: the server's status (<c>503</c>: the cluster could not
-/// serve it for now), <c>no answer</c> (no connection, or it broke) or <c>timed out</c>.</param>
-public sealed record SendTotals(long Sent, long Accepted, long Duplicates, long Rejected, IReadOnlyList<RejectionGroup> Rejections, int Retries, TimeSpan Elapsed,
-    IReadOnlyDictionary<string, int> RetriedAfter);
+/// <param name="RetriedAfter">The retries, by what the attempt before each got: the server's status (<c>503</c>: the cluster
+/// could not serve it for now), <c>no answer</c> (no connection, or it broke) or <c>timed out</c>.</param>
+public sealed record SendTotals(long Sent, long Accepted, long Duplicates, long Rejected, IReadOnlyList<RejectionGroup> Rejections, TimeSpan Elapsed,
+    IReadOnlyDictionary<string, int> RetriedAfter)
+{
+    public int Retries => RetriedAfter.Values.Sum();
+}
 
 public sealed record RejectionGroup(string Reason, long Count, string ExampleEventId);
 
@@ -40,7 +43,6 @@ public sealed class EventSender : IDisposable
     private readonly object _gate = new();
     private readonly Dictionary<string, (long Count, string Example)> _reasons = [];
     private long _sent, _accepted, _duplicates, _rejected;
-    private int _retries;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _retriedAfter = new(StringComparer.Ordinal);
     private long _currentTicks;
     private volatile string? _lastRetryReason;
@@ -152,12 +154,12 @@ public sealed class EventSender : IDisposable
     private async Task<EventBatchResponse> PostWithRetryAsync(List<TicketEvent> batch, int[] serverOf, int lane, CancellationToken ct)
     {
         var body = EventJson.SerializeBatch(batch);
-        string lastError = "";
+        string lastError = "", lastFailure = "";
         for (var attempt = 0; attempt < _settings.MaxAttempts; attempt++)
         {
             if (attempt > 0)
             {
-                Interlocked.Increment(ref _retries);
+                _retriedAfter.AddOrUpdate(lastFailure, 1, (_, n) => n + 1);
                 _lastRetryReason = lastError;
                 serverOf[lane] = (serverOf[lane] + 1) % _servers.Count; // the next server, round-robin
                 var backoff = TimeSpan.FromMilliseconds(Math.Min(_settings.MaxBackoff.TotalMilliseconds, _settings.InitialBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1)));
@@ -187,7 +189,7 @@ public sealed class EventSender : IDisposable
                 if ((int)resp.StatusCode >= 500 || resp.StatusCode == HttpStatusCode.TooManyRequests)
                 {
                     lastError = $"{server} answered {(int)resp.StatusCode} {resp.ReasonPhrase}";
-                    _retriedAfter.AddOrUpdate(((int)resp.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
+                    lastFailure = ((int)resp.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     continue;
                 }
                 throw new ReplayException(4, $"Server {server} refused the events: {(int)resp.StatusCode} {resp.ReasonPhrase}" +
@@ -197,7 +199,7 @@ public sealed class EventSender : IDisposable
             catch (Exception ex) when (!ct.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException)
             {
                 lastError = $"{server}: {Describe(ex)}";
-                _retriedAfter.AddOrUpdate(ex is OperationCanceledException ? "timed out" : "no answer", 1, (_, n) => n + 1);
+                lastFailure = ex is OperationCanceledException ? "timed out" : "no answer";
             }
         }
         throw new ReplayException(3, $"Gave up after {_settings.MaxAttempts} attempts on batch starting with event {batch[0].Id}; last error: {lastError}");
@@ -236,7 +238,7 @@ public sealed class EventSender : IDisposable
         {
             var groups = _reasons.Select(kv => new RejectionGroup(kv.Key, kv.Value.Count, kv.Value.Example))
                 .OrderByDescending(g => g.Count).ThenBy(g => g.Reason, StringComparer.Ordinal).ToList();
-            return new SendTotals(_sent, _accepted, _duplicates, _rejected, groups, _retries, elapsed, new Dictionary<string, int>(_retriedAfter, StringComparer.Ordinal));
+            return new SendTotals(_sent, _accepted, _duplicates, _rejected, groups, elapsed, new Dictionary<string, int>(_retriedAfter, StringComparer.Ordinal));
         }
     }
 
@@ -259,9 +261,10 @@ public sealed class EventSender : IDisposable
         var ticks = Interlocked.Read(ref _currentTicks);
         var at = ticks == 0 ? "-" : CityTime.ToCity(new DateTimeOffset(ticks, TimeSpan.Zero)).ToString("yyyy-MM-dd HH:mm");
         var rate = sent / Math.Max(0.001, clock.Elapsed.TotalSeconds);
+        var retries = _retriedAfter.Values.Sum();
         lock (progress)
             progress.WriteLine($"sent {sent:N0} events, {rate:N0}/s, accepted {Interlocked.Read(ref _accepted):N0}, duplicates {Interlocked.Read(ref _duplicates):N0}, rejected {Interlocked.Read(ref _rejected):N0}, event time {at}" +
-                (_retries > 0 ? $", retries {_retries:N0} (last: {_lastRetryReason})" : ""));
+                (retries > 0 ? $", retries {retries:N0} (last: {_lastRetryReason})" : ""));
     }
 
     private static string Describe(Exception ex) => ex switch

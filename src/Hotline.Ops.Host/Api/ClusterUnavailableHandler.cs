@@ -41,7 +41,8 @@ public sealed class ClusterUnavailableHandler(IProblemDetailsService problems, I
     /// <summary>Why the failure will pass, or null when it is not one that will.</summary>
     public static string? Transient(Exception e) => e switch
     {
-        // Several calls failed together (a batch's tickets): transient only if every one of them is.
+        // Failures collected together: transient only if every one is. (An awaited Task.WhenAll, as the ingest's over a
+        // batch's tickets, throws only its first failure, which is classified alone.)
         AggregateException all => all.InnerExceptions.Select(Transient).ToList() is var whys && whys.Count > 0 && whys.All(w => w is not null) ? whys[0] : null,
         SiloUnavailableException => "a silo holding part of this request is unavailable (the cluster has not yet declared it dead)",
         OrleansMessageRejectionException => "a silo refused a call this request made (it is stopping or unreachable)",
