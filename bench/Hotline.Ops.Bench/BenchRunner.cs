@@ -132,14 +132,15 @@ public static class BenchRunner
                 }
             // The default server; then the same with tickets resting over a resident limit (FINDINGS items 24 and 32), and
             // with the GC's gen0 budget capped (shorter pauses below capacity, less throughput over it; item 31), on both stores;
-            // and both together on PostgreSQL, whose target is a latency below capacity (item 39). The smoke run rests every
-            // ticket, so that path runs too.
+            // and both together on PostgreSQL, whose target is a latency below capacity (item 39), then also with tickets
+            // answering once their events are stored (item 41). The smoke run rests every ticket, so that path runs too.
             var resting = new ServerVariant(ResidentLimit: o.Smoke ? 0 : RestingLimit);
             var capped = new ServerVariant(Gen0BudgetMiB: CappedGen0BudgetMiB);
             var openLoops = o.Stores.Select(s => (Store: s, Variant: ServerVariant.Default)).ToList();
             openLoops.AddRange(o.Stores.Select(s => (s, resting)));
             openLoops.AddRange(o.Stores.Select(s => (s, capped)));
             openLoops.AddRange(o.Stores.Where(s => s == "PostgreSQL").Select(s => (s, resting with { Gen0BudgetMiB = CappedGen0BudgetMiB })));
+            openLoops.AddRange(o.Stores.Where(s => s == "PostgreSQL").Select(s => (s, resting with { Gen0BudgetMiB = CappedGen0BudgetMiB, AnswerOnceStored = true })));
             foreach (var (store, variant) in openLoops)
             {
                 await using var db = store == "PostgreSQL" ? await BenchDatabase.CreateAsync(o.PostgresAdmin) : null;

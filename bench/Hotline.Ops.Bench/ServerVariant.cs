@@ -4,13 +4,18 @@ namespace Hotline.Ops.Bench;
 
 /// <summary>
 /// How an open-loop ingest row's server differs from the default one: tickets resting over a resident limit
-/// (`--Hotline:Tickets:ResidentLimit`, FINDINGS item 24), or the garbage collector's gen0 budget capped (FINDINGS item 31).
+/// (`--Hotline:Tickets:ResidentLimit`, FINDINGS item 24), the garbage collector's gen0 budget capped (FINDINGS item 31),
+/// or tickets answering once their events are stored (`--Hotline:Tickets:AnswerOnceStored`, FINDINGS item 41).
 /// </summary>
-public sealed record ServerVariant(int? ResidentLimit = null, int? Gen0BudgetMiB = null)
+public sealed record ServerVariant(int? ResidentLimit = null, int? Gen0BudgetMiB = null, bool AnswerOnceStored = false)
 {
     public static readonly ServerVariant Default = new();
 
-    public string[] Arguments => ResidentLimit is { } l ? ["--Hotline:Tickets:ResidentLimit", l.ToString(CultureInfo.InvariantCulture)] : [];
+    public string[] Arguments =>
+    [
+        .. ResidentLimit is { } l ? new[] { "--Hotline:Tickets:ResidentLimit", l.ToString(CultureInfo.InvariantCulture) } : [],
+        .. AnswerOnceStored ? new[] { "--Hotline:Tickets:AnswerOnceStored", "true" } : [],
+    ];
 
     /// <summary>The gen0 budget asked for, in bytes a GC heap; null for the runtime's own.</summary>
     public long? Gen0BudgetBytes => Gen0BudgetMiB is { } m ? (long)m << 20 : null;
@@ -28,5 +33,6 @@ public sealed record ServerVariant(int? ResidentLimit = null, int? Gen0BudgetMiB
     {
         ResidentLimit is { } l ? $"tickets resting over {l:N0} resident" : null,
         Gen0BudgetMiB is { } m ? $"GC gen0 budget {m} MiB a heap" : null,
+        AnswerOnceStored ? "answered once stored" : null,
     }.OfType<string>()) is { Length: > 0 } label ? label : null;
 }

@@ -41,7 +41,8 @@ public sealed class TicketGrain(
     IEventTimeSink eventTime,
     TicketResidency residency,
     OutboxWatermark watermark,
-    ILogger<TicketGrain> logger) : Grain, ITicketGrain
+    ILogger<TicketGrain> logger,
+    TicketAnswering? answering = null) : Grain, ITicketGrain
 {
     /// <summary>The state's name in storage (as it was when the grain used Orleans' persistent state).</summary>
     public const string StateName = "ticket";
@@ -64,6 +65,11 @@ public sealed class TicketGrain(
     /// a resident ticket keeps no empty list (bench/FINDINGS.md item 26).
     /// </summary>
     private List<(TicketEvent Event, TicketState State)>? _unstored;
+    /// <summary>The ticket's version as last stored (read or written): reports of later versions wait for their write.</summary>
+    private int _storedVersion;
+    /// <summary>The delivery of the outbox running now, if any. There is one at a time, whoever asked for it: answering
+    /// once stored (<see cref="TicketAnswering"/>), it runs on while the ticket's next calls do.</summary>
+    private Task? _delivery;
 
     private TicketRecord State => _record.State!;
 
@@ -86,6 +92,7 @@ public sealed class TicketGrain(
             throw;
         }
         _record.State ??= new TicketRecord();
+        _storedVersion = State.Ticket?.Version ?? 0;
         if (State.Outbox.Count == 0) return;
         if (watermark.KnownDelivered(State.Stamp))
         {
@@ -119,12 +126,16 @@ public sealed class TicketGrain(
         }
         catch (InconsistentStateException) when (stamp is not null)
         {
-            // The row is someone else's write: this one was not stored.
-            watermark.Release(stamp);
-            _held!.Remove(stamp);
-            if (_held.Count == 0) _held = null;
+            // The row is someone else's write: this one was not stored. (A delivery that emptied the outbox meanwhile
+            // let the stamp go already.)
+            if (_held?.Remove(stamp) == true)
+            {
+                watermark.Release(stamp);
+                if (_held.Count == 0) _held = null;
+            }
             throw;
         }
+        _storedVersion = State.Ticket?.Version ?? 0;
         _storedOutboxUncovered = false;
         ReleaseHeld(except: stamp);
     }
@@ -226,10 +237,16 @@ public sealed class TicketGrain(
             activity.Record(s.History[^1].Type, e.At!.Value, s);
             eventTime.Observe(e.At!.Value);
         }
-        await DeliverOutbox();
         foreach (var (e, s) in accepted)
             if (s.Tags.Any(IsEmergencyTag) && e.Type is ("dispatched" or "reassigned") && s.UnitId is { } unit) NotifyUnit(s, unit);
-        if (State.Outbox.Count == 0 && residency.Full) DeactivateOnIdle(); // to rest (TicketResidency), with nothing to write on the way
+        if (answering?.OnceStored == true)
+        {
+            // Stored with their outbox, the events are safe: answered now, the reports delivered after (and again after a
+            // failure or a restart). A request waits for one commit, not for the ledgers' as well (bench/FINDINGS.md item 41).
+            _ = DeliverOutbox();
+            return results;
+        }
+        await DeliverOutbox();
         return results;
     }
 
@@ -291,20 +308,33 @@ public sealed class TicketGrain(
 
     private static string Key(OrderContribution c) => UnitKeys.Month(c.UnitId, c.Month);
 
-    /// <summary>Delivers pending reports in order. A failure leaves them pending and retries on a timer.</summary>
-    private async Task DeliverOutbox()
+    /// <summary>
+    /// Delivers the pending reports of stored versions, in order, then lets the ticket rest if the silo is over its
+    /// resident limit. Callers share the delivery running, which goes on to reports stored meanwhile. A failure leaves
+    /// them pending and retries on a timer.
+    /// </summary>
+    private Task DeliverOutbox() => _delivery is { IsCompleted: false } running ? running : _delivery = Deliver();
+
+    private async Task Deliver()
     {
-        var outbox = State.Outbox;
+        await DeliverStored();
+        // To rest (TicketResidency), with nothing to write on the way.
+        if (State.Outbox.Count == 0 && residency.Full) DeactivateOnIdle();
+    }
+
+    private async Task DeliverStored()
+    {
         var ticketId = State.Ticket?.TicketId ?? this.GetPrimaryKeyString(); // the key, without decoding it again
         try
         {
-            while (outbox.Count > 0)
+            // The outbox is looked up at each step: answering once stored, the ticket's next call may add to it meanwhile.
+            while (State.Outbox is [var r, ..] && r.Version <= _storedVersion)
             {
-                var r = outbox[0];
                 await rules.Ledger(GrainFactory, r.UnitMonthKey).Report(ticketId, r.Version, r.Contribution);
-                outbox.RemoveAt(0); // a redelivery (after a crash, say) is ignored by the ledger's version check
+                if (State.Outbox is [var first, ..] && ReferenceEquals(first, r)) State.Outbox.RemoveAt(0); // a redelivery (after a crash, say) is ignored by the ledger's version check
             }
-            outbox.Capacity = 0; // an empty outbox keeps no array while the ticket waits, often for days, for its next event
+            if (State.Outbox.Count > 0) return; // the rest waits for its write, whose call delivers it
+            State.Outbox.Capacity = 0; // an empty outbox keeps no array while the ticket waits, often for days, for its next event
             ReleaseHeld(); // every report written is delivered: the watermark may pass this ticket's stamps
             State.Stamp = null; // it guarded reports now delivered; a resident ticket need not keep it (every write sets it anew)
             _retry?.Dispose();
@@ -312,7 +342,7 @@ public sealed class TicketGrain(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Ticket {TicketId}: {Count} unit report(s) not delivered yet; retrying", ticketId, outbox.Count);
+            logger.LogWarning(ex, "Ticket {TicketId}: {Count} unit report(s) not delivered yet; retrying", ticketId, State.Outbox.Count);
             _retry ??= this.RegisterGrainTimer(DeliverOutbox, new GrainTimerCreationOptions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)) { KeepAlive = true });
         }
     }

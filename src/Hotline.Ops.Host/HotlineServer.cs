@@ -49,6 +49,7 @@ public static class HotlineServer
         builder.Services.AddSingleton(builder.Configuration.GetSection("Hotline:GradeBounds").Get<GradeBounds>() ?? GradeBounds.Default);
         builder.Services.AddSingleton<TicketRulesProvider>();
         builder.Services.AddSingleton(new TicketResidency(options.TicketResidentLimit));
+        builder.Services.AddSingleton(new TicketAnswering(options.TicketsAnswerOnceStored));
         builder.Services.AddSingleton<OutboxWatermark>().AddHostedService(sp => sp.GetRequiredService<OutboxWatermark>());
         builder.Services.AddSingleton(QueuesApi.Settings(builder.Configuration));
 

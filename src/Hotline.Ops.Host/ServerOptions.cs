@@ -27,6 +27,9 @@ public sealed record ServerOptions
     /// tickets rest after them (<see cref="Grains.TicketResidency"/>); absent: <see cref="Grains.TicketResidency.DefaultLimit"/>;
     /// <c>none</c> (null): no limit.</summary>
     public int? TicketResidentLimit { get; init; }
+    /// <summary><c>--Hotline:Tickets:AnswerOnceStored</c>: a ticket answers once its events are stored, and delivers its
+    /// reports to the unit ledgers after (<see cref="Grains.TicketAnswering"/>); false (default): after delivering them.</summary>
+    public bool TicketsAnswerOnceStored { get; init; }
 
     /// <summary>Command-line switches mapped onto configuration keys; flags without a value are given "true".</summary>
     public static readonly Dictionary<string, string> Switches = new()
@@ -84,6 +87,8 @@ public sealed record ServerOptions
             DemoSpeed = double.TryParse(s["DemoSpeed"], System.Globalization.CultureInfo.InvariantCulture, out var sp) ? sp : 120,
             Advertise = s["Advertise"] is { Length: > 0 } adv ? adv : null,
             TicketResidentLimit = ResidentLimit(s["Tickets:ResidentLimit"]),
+            TicketsAnswerOnceStored = s["Tickets:AnswerOnceStored"] is { Length: > 0 } a
+                && (bool.TryParse(a, out var ab) ? ab : throw new ArgumentException($"--Hotline:Tickets:AnswerOnceStored must be true or false, not '{a}'")),
             Kubernetes = s["Kubernetes"] is { Length: > 0 } k && (bool.TryParse(k, out var kb) ? kb : throw new ArgumentException($"--kubernetes must be true or false, not '{k}'")),
         };
         if ((o.Advertise is not null || o.Kubernetes) && o.Postgres is null)

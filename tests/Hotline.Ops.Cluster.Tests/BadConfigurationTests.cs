@@ -30,6 +30,17 @@ public sealed class BadConfigurationTests
         Assert.Equal($"hotline: --Hotline:Tickets:ResidentLimit must be a number of tickets (0 or more) or none, not '{limit}'", err.Trim());
     }
 
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("1")]
+    public async Task An_answering_setting_that_is_not_true_or_false_exits_2_with_one_line(string value)
+    {
+        using var dataDir = new TestDataDir();
+        var (code, _, err) = await SiloProcess.RunToExitAsync("--data-dir", dataDir, "--Hotline:Tickets:AnswerOnceStored", value);
+        Assert.Equal(2, code);
+        Assert.Equal($"hotline: --Hotline:Tickets:AnswerOnceStored must be true or false, not '{value}'", err.Trim());
+    }
+
     [Fact]
     public async Task A_wrong_connection_string_exits_3_with_one_line()
     {
