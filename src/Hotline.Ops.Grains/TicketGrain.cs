@@ -318,6 +318,7 @@ public sealed class TicketGrain(
     private async Task Deliver()
     {
         await DeliverStored();
+        _delivery = null; // a resident ticket keeps no finished delivery (its task holds the whole state machine)
         // To rest (TicketResidency), with nothing to write on the way.
         if (State.Outbox.Count == 0 && residency.Full) DeactivateOnIdle();
     }
