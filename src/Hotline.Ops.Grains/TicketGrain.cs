@@ -239,14 +239,10 @@ public sealed class TicketGrain(
         }
         foreach (var (e, s) in accepted)
             if (s.Tags.Any(IsEmergencyTag) && e.Type is ("dispatched" or "reassigned") && s.UnitId is { } unit) NotifyUnit(s, unit);
-        if (answering?.OnceStored == true)
-        {
-            // Stored with their outbox, the events are safe: answered now, the reports delivered after (and again after a
-            // failure or a restart). A request waits for one commit, not for the ledgers' as well (bench/FINDINGS.md item 41).
-            _ = DeliverOutbox();
-            return results;
-        }
-        await DeliverOutbox();
+        var delivery = DeliverOutbox();
+        // Answering once stored, the events are safe (stored with their outbox, delivered again after a failure or a
+        // restart) and a request waits for one commit, not for the ledgers' as well (bench/FINDINGS.md item 41).
+        if (answering?.OnceStored != true) await delivery;
         return results;
     }
 
@@ -317,14 +313,6 @@ public sealed class TicketGrain(
 
     private async Task Deliver()
     {
-        await DeliverStored();
-        _delivery = null; // a resident ticket keeps no finished delivery (its task holds the whole state machine)
-        // To rest (TicketResidency), with nothing to write on the way.
-        if (State.Outbox.Count == 0 && residency.Full) DeactivateOnIdle();
-    }
-
-    private async Task DeliverStored()
-    {
         var ticketId = State.Ticket?.TicketId ?? this.GetPrimaryKeyString(); // the key, without decoding it again
         try
         {
@@ -332,19 +320,27 @@ public sealed class TicketGrain(
             while (State.Outbox is [var r, ..] && r.Version <= _storedVersion)
             {
                 await rules.Ledger(GrainFactory, r.UnitMonthKey).Report(ticketId, r.Version, r.Contribution);
-                if (State.Outbox is [var first, ..] && ReferenceEquals(first, r)) State.Outbox.RemoveAt(0); // a redelivery (after a crash, say) is ignored by the ledger's version check
+                // Removed only if still first: a read of the stored state replaces the outbox. (A redelivery, after a crash
+                // say, is ignored by the ledger's version check.)
+                if (State.Outbox is [var first, ..] && ReferenceEquals(first, r)) State.Outbox.RemoveAt(0);
             }
-            if (State.Outbox.Count > 0) return; // the rest waits for its write, whose call delivers it
-            State.Outbox.Capacity = 0; // an empty outbox keeps no array while the ticket waits, often for days, for its next event
-            ReleaseHeld(); // every report written is delivered: the watermark may pass this ticket's stamps
-            State.Stamp = null; // it guarded reports now delivered; a resident ticket need not keep it (every write sets it anew)
-            _retry?.Dispose();
-            _retry = null;
+            // Reports left wait for their write, whose call delivers them.
+            if (State.Outbox.Count == 0)
+            {
+                State.Outbox.Capacity = 0; // an empty outbox keeps no array while the ticket waits, often for days, for its next event
+                ReleaseHeld(); // every report written is delivered: the watermark may pass this ticket's stamps
+                State.Stamp = null; // it guarded reports now delivered; a resident ticket need not keep it (every write sets it anew)
+                _retry?.Dispose();
+                _retry = null;
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogWarning(ex, "Ticket {TicketId}: {Count} unit report(s) not delivered yet; retrying", ticketId, State.Outbox.Count);
             _retry ??= this.RegisterGrainTimer(DeliverOutbox, new GrainTimerCreationOptions(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)) { KeepAlive = true });
         }
+        _delivery = null; // a resident ticket keeps no finished delivery (its task holds the whole state machine)
+        // To rest (TicketResidency), with nothing to write on the way.
+        if (State.Outbox.Count == 0 && residency.Full) DeactivateOnIdle();
     }
 }

@@ -87,9 +87,8 @@ public sealed record ServerOptions
             DemoSpeed = double.TryParse(s["DemoSpeed"], System.Globalization.CultureInfo.InvariantCulture, out var sp) ? sp : 120,
             Advertise = s["Advertise"] is { Length: > 0 } adv ? adv : null,
             TicketResidentLimit = ResidentLimit(s["Tickets:ResidentLimit"]),
-            TicketsAnswerOnceStored = s["Tickets:AnswerOnceStored"] is { Length: > 0 } a
-                && (bool.TryParse(a, out var ab) ? ab : throw new ArgumentException($"--Hotline:Tickets:AnswerOnceStored must be true or false, not '{a}'")),
-            Kubernetes = s["Kubernetes"] is { Length: > 0 } k && (bool.TryParse(k, out var kb) ? kb : throw new ArgumentException($"--kubernetes must be true or false, not '{k}'")),
+            TicketsAnswerOnceStored = Flag(s["Tickets:AnswerOnceStored"], "--Hotline:Tickets:AnswerOnceStored"),
+            Kubernetes = Flag(s["Kubernetes"], "--kubernetes"),
         };
         if ((o.Advertise is not null || o.Kubernetes) && o.Postgres is null)
             throw new ArgumentException("--advertise and --kubernetes are for a cluster: they need --postgres (or HOTLINE_POSTGRES)");
@@ -106,6 +105,10 @@ public sealed record ServerOptions
         return int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
             ? n : throw new ArgumentException($"--Hotline:Tickets:ResidentLimit must be a number of tickets (0 or more) or none, not '{v}'");
     }
+
+    /// <summary>A switch that must say <c>true</c> or <c>false</c> when given; absent: false.</summary>
+    private static bool Flag(string? v, string name) =>
+        v is { Length: > 0 } && (bool.TryParse(v, out var b) ? b : throw new ArgumentException($"{name} must be true or false, not '{v}'"));
 
     private static int Int(IConfigurationSection s, string key, int fallback)
     {
