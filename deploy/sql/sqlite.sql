@@ -28,13 +28,17 @@ CREATE TABLE IF NOT EXISTS OrleansStorage
     PayloadBinary          BLOB    NULL,
     ModifiedOn             TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     Version                INTEGER NOT NULL,
-    -- The provider's columns, ordered by grain type and then the grain's own key rather than its hash: tickets are
-    -- numbered as they arrive, so new rows go to the end of the key range (a few pages per commit) instead of one
-    -- random page each (profiled: page writes and splits were most of the writer's time). Lookups give every
-    -- column, so the order changes nothing else. A database created with the old order keeps it and works the same.
-    PRIMARY KEY (GrainTypeHash, GrainIdExtensionString, GrainIdN0, GrainIdN1,
-                 GrainTypeString, ServiceId, GrainIdHash)
-) WITHOUT ROWID;
+    -- The provider's key, ordered by grain type and then the grain's own key rather than its hash: tickets are
+    -- numbered as they arrive, so new keys go to the end of the index (a few pages per commit) instead of one random
+    -- page each (profiled: page writes and splits were most of the writer's time). Lookups give every column, so the
+    -- order changes nothing else. A rowid table with the key as a unique index, not a WITHOUT ROWID table: an update
+    -- rewrites the row in its table page and leaves the index (keys only) alone; a WITHOUT ROWID table keeps each
+    -- ~1.4 KB row beside its long key in the key's own b-tree. February's replay left a quarter fewer pages, wrote 2.4 GB
+    -- to disk instead of 3.4 and took 13 % less time (bench/FINDINGS.md item 42). A database created before keeps its layout and works the
+    -- same, more slowly.
+    UNIQUE (GrainTypeHash, GrainIdExtensionString, GrainIdN0, GrainIdN1,
+            GrainTypeString, ServiceId, GrainIdHash)
+);
 
 -- Queries read by Orleans.Persistence.AdoNet 10.4.2 (parameter names are the ones it binds).
 -- Write and clear report the new version through changes() of the statement before: NULL (no row

@@ -36,14 +36,16 @@ public sealed class SqliteTests : IDisposable
     }
 
     [Fact]
-    public async Task A_new_database_has_8_KiB_pages_and_rows_in_grain_type_then_grain_key_order()
+    public async Task A_new_database_has_8_KiB_pages_a_rowid_table_and_keys_in_grain_type_then_grain_key_order()
     {
         var connectionString = SchemaInstaller.SqliteConnectionString(_dataDir);
         await SchemaInstaller.ApplySqliteAsync(connectionString, CancellationToken.None);
 
         // A ticket row (~1.5 KB of JSON) fits in an 8 KiB page; in a 4 KiB page it spilled to an overflow page.
         Assert.Equal(8192L, await Execute(connectionString, "PRAGMA page_size"));
-        // Rows of one grain type follow the grain's own key (tickets arrive in number order), not its hash.
+        // Rows in a rowid table, the key a unique index beside it: an update rewrites only the row's table page.
+        Assert.Equal(0L, await Execute(connectionString, "SELECT wr FROM pragma_table_list WHERE name = 'OrleansStorage'"));
+        // Keys of one grain type follow the grain's own key (tickets arrive in number order), not its hash.
         Assert.Equal("GrainTypeHash,GrainIdExtensionString,GrainIdN0,GrainIdN1,GrainTypeString,ServiceId,GrainIdHash",
             await Execute(connectionString,
                 "SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_xinfo('sqlite_autoindex_OrleansStorage_1') WHERE key = 1 ORDER BY seqno)"));
