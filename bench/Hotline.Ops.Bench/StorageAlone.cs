@@ -85,12 +85,13 @@ public static class StorageAlone
         }
         var payload = new byte[payloadBytes];
         Random.Shared.NextBytes(payload);
-        var stop = Stopwatch.StartNew();
-        var counts = await Task.WhenAll(Enumerable.Range(0, connections).Select(async c =>
+        // Every connection is opened and its statement prepared before the clock starts: the window is updates only (a
+        // short window under load could otherwise end before the first one).
+        var workers = await Task.WhenAll(Enumerable.Range(0, connections).Select(async c =>
         {
-            await using var connection = await source.OpenConnectionAsync();
+            var connection = await source.OpenConnectionAsync();
             // One row: one UPDATE. A batch: one UPDATE over arrays of the rows, as the server's writer sends a batch.
-            await using var update = new NpgsqlCommand(rowsPerTransaction == 1
+            var update = new NpgsqlCommand(rowsPerTransaction == 1
                 ? "UPDATE bench_alone SET version = version + 1, payload = $2 WHERE id = $1"
                 : "UPDATE bench_alone b SET version = b.version + 1, payload = u.p FROM unnest($1::int[], $2::bytea[]) AS u(id, p) WHERE b.id = u.id", connection);
             var ids = new int[rowsPerTransaction];
@@ -105,6 +106,14 @@ public static class StorageAlone
                 update.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = Enumerable.Repeat(payload, rowsPerTransaction).ToArray() });
             }
             await update.PrepareAsync();
+            return (Connection: connection, Update: update, Ids: ids);
+        }));
+        var stop = Stopwatch.StartNew();
+        var counts = await Task.WhenAll(workers.Select(async (w, c) =>
+        {
+            await using var connection = w.Connection;
+            await using var update = w.Update;
+            var ids = w.Ids;
             long rows = 0;
             var next = c; // connection c takes the rows c, c + connections, …: never another's
             while (stop.Elapsed < duration)

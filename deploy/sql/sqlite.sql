@@ -34,8 +34,8 @@ CREATE TABLE IF NOT EXISTS OrleansStorage
     -- order changes nothing else. A rowid table with the key as a unique index, not a WITHOUT ROWID table: an update
     -- rewrites the row in its table page and leaves the index (keys only) alone; a WITHOUT ROWID table keeps each
     -- ~1.4 KB row beside its long key in the key's own b-tree. February's replay left a quarter fewer pages, wrote 2.4 GB
-    -- to disk instead of 3.4 and took 13 % less time (bench/FINDINGS.md item 42). A database created before keeps its layout and works the
-    -- same, more slowly.
+    -- to disk instead of 3.4 and took 13 % less time (bench/FINDINGS.md item 42). A database created before keeps its
+    -- layout and works the same, more slowly.
     UNIQUE (GrainTypeHash, GrainIdExtensionString, GrainIdN0, GrainIdN1,
             GrainTypeString, ServiceId, GrainIdHash)
 );

@@ -41,8 +41,8 @@ public sealed class TicketGrain(
     IEventTimeSink eventTime,
     TicketResidency residency,
     OutboxWatermark watermark,
-    ILogger<TicketGrain> logger,
-    TicketAnswering? answering = null) : Grain, ITicketGrain
+    TicketAnswering answering,
+    ILogger<TicketGrain> logger) : Grain, ITicketGrain
 {
     /// <summary>The state's name in storage (as it was when the grain used Orleans' persistent state).</summary>
     public const string StateName = "ticket";
@@ -242,7 +242,7 @@ public sealed class TicketGrain(
         var delivery = DeliverOutbox();
         // Answering once stored, the events are safe (stored with their outbox, delivered again after a failure or a
         // restart) and a request waits for one commit, not for the ledgers' as well (bench/FINDINGS.md item 41).
-        if (answering?.OnceStored != true) await delivery;
+        if (!answering.OnceStored) await delivery;
         return results;
     }
 

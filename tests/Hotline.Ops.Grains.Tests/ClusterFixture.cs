@@ -41,6 +41,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(GradeBounds.Default);
             silo.Services.AddSingleton<TicketRulesProvider>();
             silo.Services.AddSingleton(new TicketResidency());
+            silo.Services.AddSingleton(new TicketAnswering(OnceStored: false));
             silo.Services.AddSingleton<OutboxWatermark>().AddHostedService(sp => sp.GetRequiredService<OutboxWatermark>());
             silo.Services.AddSingleton(new CityClock(TimeProvider.System));
             silo.Services.AddSingleton<IEventTimeSink, NoEventTimeSink>();
